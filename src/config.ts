@@ -1,0 +1,106 @@
+/**
+ * Operator configuration from environment variables. Pure: `loadConfig(env)` never reads process.env
+ * itself, so tests pass their own map. Invalid values throw a ConfigError naming the variable.
+ */
+export interface OperatorConfig {
+  operatorNamespace: string;
+  identity?: string;
+  httpHost: string;
+  httpPort: number;
+  workers: number;
+  dryRun: boolean;
+  /** Automatic crash-loop detection opt-in: label on the Deployment or its Namespace. */
+  autoRollbackLabel: string;
+  autoRollbackValue: string;
+  crashLoopRestartThreshold: number;
+  /** Seconds a revision must stay fully available before it is recorded as last known good. */
+  healthyStableWindowSeconds: number;
+  /** Seconds the target must stay healthy after remediation before the incident is resolved. */
+  monitorWindowSeconds: number;
+  /** Seconds to wait for a rolled-back Deployment to become Available before escalating. */
+  rollbackTimeoutSeconds: number;
+  rollbackRateLimit: { max: number; windowSeconds: number };
+  acknowledgeMinutes: number;
+  responseMinutes: Partial<Record<'P0' | 'P1' | 'P2' | 'P3', number>>;
+  lease: { name: string; durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  maxBackoffMs: number;
+  watchdogSeconds: number;
+  incidentLogDatabaseUrlFile?: string;
+  alertmanagerTokenFile?: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`invalid ${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `expected an integer in [${min}, ${max}], got ${JSON.stringify(raw.slice(0, 32))}`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, dflt: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(raw.slice(0, 32))}`);
+}
+
+function labelPair(env: Env, name: string, dflt: string): { key: string; value: string } {
+  const raw = env[name] || dflt;
+  const m = /^([a-z0-9A-Z./_-]{1,317})=([a-zA-Z0-9._-]{0,63})$/.exec(raw);
+  if (!m) throw new ConfigError(name, `expected key=value, got ${JSON.stringify(raw.slice(0, 64))}`);
+  return { key: m[1]!, value: m[2]! };
+}
+
+export function loadConfig(env: Env): OperatorConfig {
+  const selector = labelPair(env, 'AUTO_ROLLBACK_SELECTOR', 'runbook.dev/auto-rollback=enabled');
+  const responseMinutes: OperatorConfig['responseMinutes'] = {};
+  for (const sev of ['P0', 'P1', 'P2', 'P3'] as const) {
+    const v = env[`RESPONSE_MINUTES_${sev}`];
+    if (v !== undefined && v !== '') responseMinutes[sev] = int(env, `RESPONSE_MINUTES_${sev}`, 0, 0, 60 * 24 * 7);
+  }
+  const leaseDurationMs = int(env, 'LEASE_DURATION_MS', 15_000, 1_000, 300_000);
+  const renewDeadlineMs = int(env, 'LEASE_RENEW_DEADLINE_MS', 10_000, 500, 300_000);
+  const retryPeriodMs = int(env, 'LEASE_RETRY_PERIOD_MS', 2_000, 100, 60_000);
+  if (renewDeadlineMs >= leaseDurationMs) {
+    throw new ConfigError('LEASE_RENEW_DEADLINE_MS', 'must be shorter than LEASE_DURATION_MS');
+  }
+  return {
+    operatorNamespace: env.OPERATOR_NAMESPACE || 'incident-operator-system',
+    identity: env.OPERATOR_IDENTITY || undefined,
+    httpHost: env.HTTP_HOST || '0.0.0.0',
+    httpPort: int(env, 'HTTP_PORT', 8080, 0, 65535),
+    workers: int(env, 'WORKERS', 4, 1, 64),
+    dryRun: bool(env, 'DRY_RUN', false),
+    autoRollbackLabel: selector.key,
+    autoRollbackValue: selector.value,
+    crashLoopRestartThreshold: int(env, 'CRASHLOOP_RESTART_THRESHOLD', 3, 1, 100),
+    healthyStableWindowSeconds: int(env, 'HEALTHY_STABLE_WINDOW_SECONDS', 30, 0, 86_400),
+    monitorWindowSeconds: int(env, 'MONITOR_WINDOW_SECONDS', 120, 0, 86_400),
+    rollbackTimeoutSeconds: int(env, 'ROLLBACK_TIMEOUT_SECONDS', 300, 1, 86_400),
+    rollbackRateLimit: {
+      max: int(env, 'ROLLBACK_RATE_LIMIT_MAX', 1, 0, 100),
+      windowSeconds: int(env, 'ROLLBACK_RATE_LIMIT_WINDOW_SECONDS', 600, 0, 86_400),
+    },
+    acknowledgeMinutes: int(env, 'ACKNOWLEDGE_MINUTES', 15, 0, 24 * 60),
+    responseMinutes,
+    lease: { name: env.LEASE_NAME || 'incident-operator', durationMs: leaseDurationMs, renewDeadlineMs, retryPeriodMs },
+    maxBackoffMs: int(env, 'MAX_BACKOFF_MS', 30_000, 100, 60_000),
+    watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 300, 5, 3_600),
+    incidentLogDatabaseUrlFile: env.INCIDENT_LOG_DATABASE_URL_FILE || undefined,
+    alertmanagerTokenFile: env.ALERTMANAGER_TOKEN_FILE || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

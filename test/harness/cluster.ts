@@ -1,0 +1,141 @@
+/**
+ * The shared local control plane for integration tests: brought up by test/cluster/up.sh (reused when
+ * already running), CRDs and RBAC installed, one namespace per test file.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+
+const execFileAsync = promisify(execFile);
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+export interface ClusterHandle {
+  kubeconfig: string;
+  binDir: string;
+  startedByUs: boolean;
+}
+
+let handle: ClusterHandle | undefined;
+
+function sh(script: string, env: NodeJS.ProcessEnv = {}): string {
+  const r = spawnSync('bash', [join(repoRoot, script)], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 80 * 60_000,
+  });
+  if (r.status !== 0) throw new Error(`${script} failed with exit code ${r.status}`);
+  return r.stdout.trim().split('\n').pop() ?? '';
+}
+
+export function ensureCluster(): ClusterHandle {
+  if (handle) return handle;
+  const binDir = sh('test/cluster/build-binaries.sh');
+  const kubeconfigCandidate = join(repoRoot, '.cache/kwok/clusters', process.env.CLUSTER_NAME || 'incident-operator', 'kubeconfig.yaml');
+  let wasRunning = false;
+  try {
+    const out = spawnSync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigCandidate, 'get', '--raw', '/healthz'], { encoding: 'utf8', timeout: 5000 });
+    wasRunning = out.stdout.trim() === 'ok';
+  } catch { /* not running */ }
+  const kubeconfig = sh('test/cluster/up.sh');
+  handle = { kubeconfig, binDir, startedByUs: !wasRunning };
+  kubectlSync(['apply', '-f', join(repoRoot, 'crds')]);
+  kubectlSync(['wait', '--for=condition=Established', '--timeout=60s', 'crd/incidents.runbook.dev']);
+  kubectlSync(['apply', '-f', join(repoRoot, 'deploy/rbac.yaml')]);
+  return handle;
+}
+
+export function stopClusterIfStartedByUs(): void {
+  if (handle?.startedByUs && process.env.KEEP_CLUSTER !== '1') sh('test/cluster/down.sh');
+  handle = undefined;
+}
+
+function requireHandle(): ClusterHandle {
+  if (!handle) throw new Error('cluster not started: call ensureCluster() first');
+  return handle;
+}
+
+export function kubectlSync(args: string[], input?: string): string {
+  const h = requireHandle();
+  const r = spawnSync(join(h.binDir, 'kubectl'), ['--kubeconfig', h.kubeconfig, ...args], { encoding: 'utf8', input, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export interface KubectlResult { code: number; stdout: string; stderr: string }
+
+/** kubectl that reports failures instead of throwing (for tests of rejections). */
+export async function kubectl(args: string[], opts: { input?: string; kubeconfig?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KubectlResult> {
+  const h = requireHandle();
+  const child = execFileAsync(join(h.binDir, 'kubectl'), ['--kubeconfig', opts.kubeconfig ?? h.kubeconfig, ...args], {
+    encoding: 'utf8', timeout: 120_000, env: { ...process.env, PATH: `${h.binDir}:${process.env.PATH}`, ...opts.env },
+  });
+  if (opts.input !== undefined) { child.child.stdin?.end(opts.input); }
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+export async function applyYaml(yaml: string, namespace?: string): Promise<void> {
+  const r = await kubectl(['apply', ...(namespace ? ['-n', namespace] : []), '-f', '-'], { input: yaml });
+  if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
+}
+
+/** A fresh namespace for one test file; returns its name. */
+export async function createTestNamespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`.slice(0, 63);
+  const labelYaml = Object.entries(labels).map(([k, v]) => `    ${k}: "${v}"`).join('\n');
+  await applyYaml(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  labels:\n    runbook.dev/test: "true"\n${labelYaml}\n`);
+  return name;
+}
+
+export async function deleteNamespace(name: string): Promise<void> {
+  await kubectl(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+}
+
+/** A kubeconfig that authenticates as the operator's ServiceAccount (proves deploy/rbac.yaml). */
+export function serviceAccountKubeconfig(sa = 'incident-operator', namespace = 'incident-operator-system'): string {
+  const h = requireHandle();
+  const token = kubectlSync(['create', 'token', sa, '-n', namespace, '--duration', '10h']).trim();
+  const admin = readFileSync(h.kubeconfig, 'utf8');
+  const server = /server:\s*(\S+)/.exec(admin)?.[1];
+  const ca = /certificate-authority(?:-data)?:\s*(\S+)/.exec(admin);
+  if (!server || !ca) throw new Error('cannot read server / CA from the admin kubeconfig');
+  const caLine = ca[0].startsWith('certificate-authority-data') ? `certificate-authority-data: ${ca[1]}` : `certificate-authority: ${ca[1]}`;
+  const dir = mkdtempSync(join(tmpdir(), 'incop-sa-'));
+  const path = join(dir, 'kubeconfig.yaml');
+  writeFileSync(path, [
+    'apiVersion: v1', 'kind: Config',
+    'clusters:', '- name: local', '  cluster:', `    server: ${server}`, `    ${caLine}`,
+    'users:', `- name: ${sa}`, '  user:', `    token: ${token}`,
+    'contexts:', '- name: sa', '  context:', '    cluster: local', `    user: ${sa}`,
+    'current-context: sa', '',
+  ].join('\n'), { mode: 0o600 });
+  return path;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) { lastError = e; }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export async function getJson<T = any>(args: string[]): Promise<T> {
+  const r = await kubectl([...args, '-o', 'json']);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
