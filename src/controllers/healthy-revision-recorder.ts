@@ -1,0 +1,51 @@
+/**
+ * Records the newest revision proven healthy (Available, all replicas updated and ready for a stable
+ * window) in the Deployment's `runbook.dev/last-known-good` annotation, so "last known good" survives
+ * operator restarts. Only opted-in Deployments and Deployments targeted by an open Incident.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { OperatorConfig } from '../config.js';
+import { isOptedIn } from '../decide/crashloop-detect.js';
+import { assessHealthyRevision, LAST_KNOWN_GOOD_ANNOTATION } from '../decide/rollout-history.js';
+import { ownedReplicaSets } from '../decide/replica-sets.js';
+import { mergePatch } from '../kube/clients.js';
+import type { Logger } from '../log.js';
+import type { Clock } from '../runtime/clock.js';
+import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
+import type { Caches } from './caches.js';
+import { isDeploymentHealthy } from './target-snapshot.js';
+import { openIncidentFor } from './crashloop-detector.js';
+
+export class HealthyRevisionRecorder {
+  /** When each Deployment (uid + generation) was first seen healthy; a restart conservatively restarts the window. */
+  private readonly healthySince = new Map<string, { key: string; since: Date }>();
+
+  constructor(private readonly d: { caches: Caches; apps: k8s.AppsV1Api; config: OperatorConfig; log: Logger; clock: Clock }) {}
+
+  reconcile = async (key: string): Promise<ReconcileResult> => {
+    const { namespace, name } = splitKey(key);
+    const deployment = this.d.caches.deployments.get(namespace, name);
+    if (!deployment) { this.healthySince.delete(key); return; }
+    const nsLabels = this.d.caches.namespaces.get(undefined, namespace)?.metadata?.labels;
+    const relevant = isOptedIn(deployment.metadata?.labels, nsLabels, { label: this.d.config.autoRollbackLabel, value: this.d.config.autoRollbackValue })
+      || !!openIncidentFor(this.d.caches, namespace, name);
+    if (!relevant) { this.healthySince.delete(key); return; }
+    const now = this.d.clock.now();
+    const stateKey = `${deployment.metadata?.uid}/${deployment.metadata?.generation}/${deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']}`;
+    if (!isDeploymentHealthy(deployment)) { this.healthySince.delete(key); return; }
+    let seen = this.healthySince.get(key);
+    if (!seen || seen.key !== stateKey) { seen = { key: stateKey, since: now }; this.healthySince.set(key, seen); }
+    const replicaSets = ownedReplicaSets(deployment, this.d.caches.replicaSets.list(namespace)).map((o) => o.replicaSet);
+    const assessment = assessHealthyRevision(deployment, replicaSets, now, this.d.config.healthyStableWindowSeconds, seen.since);
+    if (assessment.annotationValue) {
+      await this.d.apps.patchNamespacedDeployment({
+        name, namespace,
+        body: { metadata: { resourceVersion: deployment.metadata?.resourceVersion, annotations: { [LAST_KNOWN_GOOD_ANNOTATION]: assessment.annotationValue } } },
+      }, mergePatch());
+      this.d.log.info('revision recorded as last known good', { deployment: key, record: assessment.annotationValue });
+      return;
+    }
+    if (assessment.requeueAfterSeconds !== undefined) return { requeueAfterMs: Math.max(100, assessment.requeueAfterSeconds * 1000) };
+    return;
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The incident phase machine: Pending → Diagnosing → Remediating → Monitoring → Resolved, plus
+ * Escalated and Failed. A pure function of the gathered facts and `now`; the reconciler performs the
+ * side effects each phase asks for and feeds their recorded outcome back in.
+ */
+import type { Phase } from '../api/incident.js';
+import { Reason } from '../api/reasons.js';
+
+export type RemediationState =
+  | 'None' | 'Intended' | 'Succeeded' | 'Skipped' | 'AwaitingApproval' | 'Refused' | 'Failed';
+
+export interface TargetFacts {
+  exists: boolean;
+  /** Available with every desired replica ready and no crash-looping pod. */
+  healthy: boolean;
+  summary: string;
+}
+
+export interface PhaseInput {
+  now: Date;
+  phase: Phase | undefined;
+  /** The incident names a target Deployment. */
+  hasTarget: boolean;
+  target?: TargetFacts;
+  /** Database is healthy enough to call the incident recovered (DatabasePerformance without a target). */
+  databaseHealthy?: boolean;
+  resolvedByPerson?: { by: string; note?: string };
+  diagnosisComplete: boolean;
+  /** What diagnosis proposed: a remediation, none needed, or escalate (with why). */
+  proposal?: { action: 'Rollback' | 'TerminateQueries' | 'None' | 'Escalate'; reason: string; message: string };
+  remediation: RemediationState;
+  remediationMessage?: string;
+  monitoringStartedAt?: Date;
+  healthySince?: Date;
+  monitorWindowSeconds: number;
+  monitorTimeoutSeconds: number;
+}
+
+export interface PhaseDecision {
+  phase: Phase;
+  reason: string;
+  message: string;
+  /** Changed only when the phase machine wants it changed. */
+  monitoringStartedAt?: Date;
+  healthySince?: Date;
+  requeueAfterMs?: number;
+}
+
+const TERMINAL: readonly Phase[] = ['Resolved', 'Failed'];
+
+export function decidePhase(input: PhaseInput): PhaseDecision {
+  const { now } = input;
+  const phase = input.phase ?? 'Pending';
+  if (TERMINAL.includes(phase)) return { phase, reason: '', message: '' };
+  if (input.resolvedByPerson) {
+    const note = input.resolvedByPerson.note ? `: ${input.resolvedByPerson.note}` : '';
+    return { phase: 'Resolved', reason: Reason.ResolvedByPerson, message: `resolved by ${input.resolvedByPerson.by}${note}` };
+  }
+  if (phase === 'Pending') return { phase: 'Diagnosing', reason: Reason.Opened, message: 'incident opened; diagnosing' };
+
+  if (input.hasTarget && input.target && !input.target.exists && phase !== 'Escalated') {
+    const reason = phase === 'Diagnosing' ? Reason.TargetNotFound : Reason.TargetDeleted;
+    return { phase: 'Escalated', reason, message: input.target.summary };
+  }
+
+  switch (phase) {
+    case 'Diagnosing': return afterDiagnosis(input);
+    case 'Remediating': return afterRemediation(input);
+    case 'Monitoring': return monitor(input);
+    case 'Escalated': return { phase, reason: '', message: '' };
+    default: return { phase, reason: '', message: '' };
+  }
+}
+
+function afterDiagnosis(input: PhaseInput): PhaseDecision {
+  if (!input.diagnosisComplete || !input.proposal) return { phase: 'Diagnosing', reason: '', message: '' };
+  const p = input.proposal;
+  switch (p.action) {
+    case 'Rollback':
+    case 'TerminateQueries':
+      return { phase: 'Remediating', reason: p.reason, message: p.message };
+    case 'None':
+      return { phase: 'Monitoring', reason: p.reason, message: p.message, monitoringStartedAt: input.now };
+    case 'Escalate':
+      return { phase: 'Escalated', reason: p.reason, message: p.message };
+  }
+}
+
+function afterRemediation(input: PhaseInput): PhaseDecision {
+  const msg = input.remediationMessage ?? '';
+  switch (input.remediation) {
+    case 'Succeeded':
+      return { phase: 'Monitoring', reason: Reason.MonitoringStarted, message: msg || 'remediation applied; monitoring', monitoringStartedAt: input.now };
+    case 'Skipped':
+      return { phase: 'Monitoring', reason: Reason.RollbackSkipped, message: msg || 'nothing to change; monitoring', monitoringStartedAt: input.now };
+    case 'Refused':
+      return { phase: 'Escalated', reason: Reason.RollbackRefused, message: msg };
+    case 'Failed':
+      return { phase: 'Escalated', reason: 'RemediationFailed', message: msg };
+    default:
+      return { phase: 'Remediating', reason: '', message: '' };
+  }
+}
+
+function monitor(input: PhaseInput): PhaseDecision {
+  const { now } = input;
+  const started = input.monitoringStartedAt ?? now;
+  const healthy = input.hasTarget ? input.target?.healthy === true : input.databaseHealthy !== false;
+  if (healthy) {
+    const since = input.healthySince ?? now;
+    const due = since.getTime() + input.monitorWindowSeconds * 1000;
+    if (now.getTime() >= due) {
+      const reason = input.remediation === 'Succeeded' ? Reason.RecoveredAfterRemediation : Reason.ResolvedAutomatically;
+      return { phase: 'Resolved', reason, message: `healthy for ${input.monitorWindowSeconds}s${input.target ? `: ${input.target.summary}` : ''}`, healthySince: since };
+    }
+    return { phase: 'Monitoring', reason: '', message: '', healthySince: since, monitoringStartedAt: started, requeueAfterMs: due - now.getTime() };
+  }
+  const timeoutAt = started.getTime() + input.monitorTimeoutSeconds * 1000;
+  if (now.getTime() >= timeoutAt) {
+    return {
+      phase: 'Escalated', reason: Reason.MonitoringTimedOut,
+      message: `not healthy ${input.monitorTimeoutSeconds}s after remediation${input.target ? `: ${input.target.summary}` : ''}`,
+    };
+  }
+  return { phase: 'Monitoring', reason: '', message: '', monitoringStartedAt: started, healthySince: undefined, requeueAfterMs: Math.min(timeoutAt - now.getTime(), 30_000) };
+}

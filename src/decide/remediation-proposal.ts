@@ -1,0 +1,60 @@
+/**
+ * What the diagnosis suggests doing — a pure policy chain over the evidence. Rollback only when the
+ * newest revision is the broken one and a known-good revision exists; anything that smells like a shared
+ * cause (older revisions crash too, the namespace is crash-looping, the database is down) escalates.
+ */
+import { Reason } from '../api/reasons.js';
+import type { RunbookKind } from '../api/incident.js';
+import type { PodHealth } from './pod-health.js';
+import type { RolloutHistory } from './rollout-history.js';
+import type { SharedCauseResult } from './shared-cause.js';
+
+export interface ProposalInput {
+  runbook: RunbookKind;
+  targetHealthy?: boolean;
+  podHealth?: PodHealth;
+  history?: RolloutHistory;
+  sharedCause?: SharedCauseResult;
+  requestedRevision?: number;
+  database?: { reachable: boolean; longRunningQueries: number; terminationOptIn: boolean; summary: string };
+}
+
+export interface Proposal {
+  action: 'Rollback' | 'TerminateQueries' | 'None' | 'Escalate';
+  reason: string;
+  message: string;
+  toRevision?: number;
+}
+
+export function proposeRemediation(input: ProposalInput): Proposal {
+  if (input.runbook === 'DatabasePerformance' && !input.podHealth) return proposeForDatabase(input);
+  if (input.targetHealthy) {
+    if (input.database && input.database.longRunningQueries > 0) return proposeForDatabase(input);
+    return { action: 'None', reason: Reason.PodsHealthy, message: 'target is healthy; nothing to remediate, monitoring' };
+  }
+  if (input.sharedCause?.shared) {
+    return { action: 'Escalate', reason: Reason.SharedCauseSuspected, message: `no rollback: ${input.sharedCause.message}` };
+  }
+  const history = input.history;
+  const current = history?.currentRevision ?? null;
+  const target = input.requestedRevision ?? history?.lastKnownGood.revision ?? null;
+  if (target === null) {
+    return { action: 'Escalate', reason: 'NoKnownGoodRevision', message: `no known good revision to roll back to${history ? `: ${history.lastKnownGood.note}` : ''}` };
+  }
+  if (current !== null && target === current && input.requestedRevision === undefined) {
+    return { action: 'Escalate', reason: 'CurrentRevisionIsLastKnownGood', message: `revision ${current} is the last known good and is failing: the cause is outside the rollout` };
+  }
+  const source = input.requestedRevision !== undefined ? 'requested in spec.rollback.toRevision' : history?.lastKnownGood.note ?? '';
+  return { action: 'Rollback', reason: 'RollbackProposed', message: `roll back revision ${current ?? '?'} to revision ${target} (${source})`, toRevision: target };
+}
+
+function proposeForDatabase(input: ProposalInput): Proposal {
+  const db = input.database;
+  if (!db) return { action: 'Escalate', reason: 'NoDatabaseEvidence', message: 'no database diagnosis available' };
+  if (!db.reachable) return { action: 'Escalate', reason: 'DatabaseUnreachable', message: db.summary };
+  if (db.longRunningQueries === 0) return { action: 'None', reason: 'NoLongRunningQueries', message: `${db.summary}; no queries over the threshold, monitoring` };
+  if (!db.terminationOptIn) {
+    return { action: 'Escalate', reason: 'TerminationNotEnabled', message: `${db.longRunningQueries} long-running queries; spec.database.terminateLongQueries is off, a person decides` };
+  }
+  return { action: 'TerminateQueries', reason: 'TerminationProposed', message: `terminate up to the limit of ${db.longRunningQueries} long-running queries` };
+}

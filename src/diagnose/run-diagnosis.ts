@@ -1,0 +1,134 @@
+/**
+ * The diagnose phase: every runbook check, fail-soft and bounded, into one PHI-safe evidence record
+ * (status.diagnosis) that ends in a one-line summary a person can act on.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { Incident } from '../api/incident.js';
+import { diagnoseRolloutHistory, type RolloutHistory } from '../decide/rollout-history.js';
+import { detectSharedCause, type SharedCauseResult } from '../decide/shared-cause.js';
+import { proposeRemediation, type Proposal } from '../decide/remediation-proposal.js';
+import { summariseSignatures } from '../redact/log-signatures.js';
+import type { TargetSnapshot } from '../controllers/target-snapshot.js';
+import { collectLogSignatures, type LogEvidence } from './pod-logs.js';
+import { checkDatabase, type DatabaseEvidence } from './database-checks.js';
+
+export interface CheckRecord { name: string; ok: boolean; durationMs: number; error?: string }
+
+export interface DiagnosisRecord {
+  generation: number;
+  completedAt: string;
+  summary: string;
+  checks: CheckRecord[];
+  pods?: TargetSnapshot['podHealth'];
+  logs?: { signatures: { signature: string; count: number }[]; excerpt: string[]; errorLines: number; linesScanned: number; failures: LogEvidence['failures'] };
+  history?: RolloutHistory;
+  database?: DatabaseEvidence;
+  sharedCause?: SharedCauseResult;
+  proposal: Proposal;
+}
+
+export interface DiagnoseDeps {
+  core: k8s.CoreV1Api;
+  now: () => Date;
+  checkTimeoutMs: number;
+}
+
+async function timed<T>(checks: CheckRecord[], name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T | undefined> {
+  const t0 = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const v = await Promise.race([fn(), new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs); })]);
+    checks.push({ name, ok: true, durationMs: Date.now() - t0 });
+    return v;
+  } catch (e) {
+    checks.push({ name, ok: false, durationMs: Date.now() - t0, error: (e as Error).message.slice(0, 200) });
+    return undefined;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+export async function runDiagnosis(
+  deps: DiagnoseDeps,
+  incident: Incident,
+  target: TargetSnapshot | undefined,
+  otherCrashLooping: string[],
+): Promise<DiagnosisRecord> {
+  const checks: CheckRecord[] = [];
+  const ns = incident.metadata.namespace;
+  const spec = incident.spec;
+  const runbook = spec.runbook ?? 'APIOutage';
+
+  const failing = target?.podHealth?.pods.filter((p) => p.containers.some((c) => c.state !== 'running' || !p.ready)) ?? [];
+  const [logs, database] = await Promise.all([
+    target?.deployment && failing.length > 0
+      ? timed(checks, 'logs', deps.checkTimeoutMs, () => collectLogSignatures(deps.core, ns, failing, { timeoutMs: deps.checkTimeoutMs }))
+      : Promise.resolve(undefined),
+    spec.database
+      ? timed(checks, 'database', deps.checkTimeoutMs * 3, () => checkDatabase(deps.core, ns, spec.database!, { withLoad: runbook === 'DatabasePerformance' || !!spec.database!.terminateLongQueries }))
+      : Promise.resolve(undefined),
+  ]);
+  if (target?.podHealth) checks.unshift({ name: 'pods', ok: true, durationMs: 0 });
+
+  let history: RolloutHistory | undefined;
+  if (target?.deployment) {
+    history = diagnoseRolloutHistory(target.deployment, target.replicaSets);
+    checks.push({ name: 'rolloutHistory', ok: true, durationMs: 0 });
+  }
+  const sharedCause = target?.podHealth
+    ? detectSharedCause({ podHealth: target.podHealth, otherDeploymentsCrashLooping: otherCrashLooping, databaseReachable: database?.connectivity?.reachable })
+    : undefined;
+  const proposal = proposeRemediation({
+    runbook,
+    targetHealthy: target?.deployment ? target.healthy : undefined,
+    podHealth: target?.podHealth,
+    history,
+    sharedCause,
+    requestedRevision: spec.rollback?.toRevision,
+    database: database?.connectivity ? {
+      reachable: database.connectivity.reachable,
+      longRunningQueries: database.load?.longRunningQueries.length ?? 0,
+      terminationOptIn: spec.database?.terminateLongQueries === true,
+      summary: database.summary,
+    } : spec.database ? { reachable: false, longRunningQueries: 0, terminationOptIn: false, summary: database?.summary ?? 'database check failed' } : undefined,
+  });
+
+  const record: DiagnosisRecord = {
+    generation: incident.metadata.generation ?? 0,
+    completedAt: deps.now().toISOString(),
+    summary: '',
+    checks,
+    ...(target?.podHealth ? { pods: target.podHealth } : {}),
+    ...(logs ? { logs: { signatures: logs.report.signatures.map(({ signature, count }) => ({ signature, count })), excerpt: logs.report.excerpt, errorLines: logs.report.errorLines, linesScanned: logs.report.linesScanned, failures: logs.failures } } : {}),
+    ...(history ? { history } : {}),
+    ...(database ? { database } : {}),
+    ...(sharedCause ? { sharedCause } : {}),
+    proposal,
+  };
+  record.summary = summariseDiagnosis(record, target);
+  return record;
+}
+
+/** e.g. `revision 7 crash-looping: 3/3 pods CrashLoopBackOff; 'ECONNREFUSED <ip>:<port>' x96; database reachable in 3 ms; last known good: revision 6` */
+export function summariseDiagnosis(d: DiagnosisRecord, target: TargetSnapshot | undefined): string {
+  const parts: string[] = [];
+  if (target && !target.deployment) parts.push(target.summary);
+  if (d.pods) {
+    const current = d.history?.currentRevision;
+    const crashing = d.pods.crashLoopingPods;
+    const waiting = Object.entries(d.pods.waitingReasons).sort((a, b) => b[1] - a[1])[0];
+    if (crashing > 0) parts.push(`revision ${current ?? '?'} crash-looping: ${crashing}/${d.pods.total} pods ${waiting?.[0] ?? 'CrashLoopBackOff'}`);
+    else parts.push(`${d.pods.ready}/${d.pods.desired} replicas ready${current ? ` at revision ${current}` : ''}`);
+  }
+  if (d.logs && d.logs.signatures.length > 0) {
+    parts.push(summariseSignatures({ signatures: d.logs.signatures.map((s, i) => ({ ...s, firstSeenIndex: i })), excerpt: [], errorLines: d.logs.errorLines, linesScanned: d.logs.linesScanned, truncated: false }, 1));
+  }
+  if (d.database) parts.push(d.database.summary);
+  if (d.history) {
+    const lkg = d.history.lastKnownGood;
+    parts.push(lkg.revision !== null ? `last known good: revision ${lkg.revision}${lkg.source === 'PreviousRevisionFallback' ? ' (previous revision, no healthy record)' : ''}` : 'no known good revision');
+  }
+  const failed = d.checks.filter((c) => !c.ok).map((c) => `${c.name} check failed (${c.error ?? 'error'})`);
+  parts.push(...failed);
+  return parts.join('; ').slice(0, 512);
+}

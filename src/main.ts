@@ -1,0 +1,48 @@
+/**
+ * incident-operator entry point: connects with KUBECONFIG or in-cluster config, logs the server version,
+ * runs the controllers, and shuts down cleanly on SIGTERM/SIGINT (releasing the leader Lease).
+ */
+import * as k8s from '@kubernetes/client-node';
+import { loadConfig, ConfigError } from './config.js';
+import { createLogger } from './log.js';
+import { makeClients } from './kube/clients.js';
+import { startOperator } from './operator.js';
+import { buildEscalator, buildRoutes } from './escalate/wiring.js';
+
+async function main(): Promise<void> {
+  const log = createLogger();
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) { log.error('invalid configuration', { variable: e.variable, error: e.message }); process.exit(2); }
+    throw e;
+  }
+  const clients = makeClients();
+  const cluster = clients.kc.getCurrentCluster();
+  try {
+    const version = await clients.kc.makeApiClient(k8s.VersionApi).getCode();
+    log.info('connected to Kubernetes', { server: cluster?.server, version: version.gitVersion, platform: version.platform });
+  } catch (e) {
+    log.error('cannot reach the Kubernetes API server', { server: cluster?.server, error: (e as Error).message });
+    process.exit(1);
+  }
+  const handle = await startOperator({ config, log, clients, escalator: buildEscalator(config, log), routes: buildRoutes(config, log) });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try { await handle.stop(); } catch (e) { log.error('shutdown error', { error: (e as Error).message }); }
+    log.info('stopped');
+    log.end();
+    setTimeout(() => process.exit(0), 50).unref();
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: (e as Error)?.message ?? String(e) }));
+}
+
+void main();

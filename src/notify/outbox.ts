@@ -1,0 +1,198 @@
+/**
+ * Notification outbox stored in the Incident status (pure: time and randomness are injected).
+ *
+ * Life cycle of an entry: Pending --(ok)--> Delivered
+ *                         Pending --(retryable failure)--> Pending with nextAttemptAt (backoff)
+ *                         Pending --(non-retryable failure, or maxAttempts reached)--> Failed
+ * Keys are unique: an existing key (in any state) is never enqueued again while it is in the outbox.
+ * All functions return new arrays and never mutate their input.
+ */
+import { hasPhi, safeText, StrictPhiPlaceholders } from './format-common.js';
+import type { DeliveryResult, NotificationKind } from './types.js';
+
+export type OutboxState = 'Pending' | 'Delivered' | 'Failed';
+
+export const OutboxStates = {
+  Pending: 'Pending',
+  Delivered: 'Delivered',
+  Failed: 'Failed',
+} as const satisfies Record<OutboxState, OutboxState>;
+
+export interface OutboxEntry {
+  /** Dedup key, e.g. `${kind}:${tier}:${targetName}` (see outboxKey). */
+  key: string;
+  /** Target name (NotificationTarget.name), never its URL. */
+  target: string;
+  kind: NotificationKind;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt?: string;
+  lastError?: string;
+  deliveredAt?: string;
+  createdAt: string;
+}
+
+export interface NewOutboxEntry {
+  key: string;
+  target: string;
+  kind: NotificationKind;
+}
+
+export interface BackoffOptions {
+  /** Attempts before giving up (Failed). Default 12. */
+  maxAttempts?: number;
+  /** First backoff ceiling in ms. Default 2 000. */
+  baseMs?: number;
+  /** Backoff ceiling in ms. Default 300 000 (5 min). */
+  capMs?: number;
+  /** Upper bound applied to a server's Retry-After, in ms. Default 900 000 (15 min). */
+  maxRetryAfterMs?: number;
+}
+
+export const DefaultMaxAttempts = 12;
+export const DefaultBackoffBaseMs = 2_000;
+export const DefaultBackoffCapMs = 5 * 60_000;
+export const DefaultMaxRetryAfterMs = 15 * 60_000;
+export const DefaultOutboxMax = 50;
+export const LastErrorMax = 256;
+
+/** Canonical dedup key. Add a discriminator (e.g. the new phase) for kinds that can recur within one tier. */
+export function outboxKey(kind: NotificationKind, tier: number, targetName: string, discriminator?: string): string {
+  return discriminator ? `${kind}:${tier}:${targetName}:${discriminator}` : `${kind}:${tier}:${targetName}`;
+}
+
+/** Appends entries whose key is not in the outbox yet (nor earlier in `entries`). */
+export function enqueue(outbox: readonly OutboxEntry[], entries: readonly NewOutboxEntry[], now: Date): OutboxEntry[] {
+  const seen = new Set(outbox.map((e) => e.key));
+  const out = outbox.map((e) => ({ ...e }));
+  const createdAt = now.toISOString();
+  for (const entry of entries) {
+    if (seen.has(entry.key)) continue;
+    seen.add(entry.key);
+    out.push({ key: entry.key, target: entry.target, kind: entry.kind, state: 'Pending', attempts: 0, createdAt });
+  }
+  return out;
+}
+
+function timeOf(iso: string | undefined): number | undefined {
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Pending entries whose nextAttemptAt has passed (missing or unparsable counts as due), oldest first. */
+export function dueEntries(outbox: readonly OutboxEntry[], now: Date): OutboxEntry[] {
+  const t = now.getTime();
+  return outbox
+    .filter((e) => e.state === 'Pending')
+    .filter((e) => {
+      const at = timeOf(e.nextAttemptAt);
+      return at === undefined || at <= t;
+    })
+    .sort((a, b) => (timeOf(a.createdAt) ?? 0) - (timeOf(b.createdAt) ?? 0))
+    .map((e) => ({ ...e }));
+}
+
+/**
+ * Full-jitter exponential backoff: rand() * min(cap, base * 2^(attempts-1)), where `attempts` counts the
+ * attempt that just failed (1 for the first failure). A server Retry-After (bounded) is a lower bound.
+ */
+export function backoffDelayMs(
+  attempts: number,
+  rand: () => number,
+  retryAfterSeconds?: number,
+  opts: BackoffOptions = {},
+): number {
+  const base = opts.baseMs ?? DefaultBackoffBaseMs;
+  const cap = opts.capMs ?? DefaultBackoffCapMs;
+  const exponent = Math.min(Math.max(attempts - 1, 0), 30);
+  const ceiling = Math.min(cap, base * 2 ** exponent);
+  const r = rand();
+  const jitter = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 1;
+  let delay = Math.floor(jitter * ceiling);
+  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) {
+    const retryAfterMs = Math.min(retryAfterSeconds * 1000, opts.maxRetryAfterMs ?? DefaultMaxRetryAfterMs);
+    delay = Math.max(delay, retryAfterMs);
+  }
+  return delay;
+}
+
+function boundedError(error: string | undefined): string {
+  // Errors end up in the Incident status. The sender builds them from safe parts only (target type and name,
+  // HTTP status, error code), so they are kept verbatim unless the redactor finds PHI or a secret in them.
+  const text = (error ?? 'delivery failed').replace(/[\u0000-\u001f\u007f]+/gu, ' ').trim() || 'delivery failed';
+  const bounded = text.length > 4 * LastErrorMax ? text.slice(0, 4 * LastErrorMax).replace(/\S*$/u, '') : text;
+  if (hasPhi(bounded, StrictPhiPlaceholders)) return safeText(bounded, LastErrorMax);
+  return bounded.length > LastErrorMax ? bounded.slice(0, LastErrorMax - 1) + '…' : bounded;
+}
+
+/**
+ * Records the outcome of one delivery attempt for `key`. Unknown keys and entries that are no longer Pending
+ * are left untouched (a late result never downgrades Delivered or revives Failed).
+ */
+export function recordAttempt(
+  outbox: readonly OutboxEntry[],
+  key: string,
+  result: DeliveryResult,
+  now: Date,
+  rand: () => number,
+  opts: BackoffOptions = {},
+): OutboxEntry[] {
+  const maxAttempts = opts.maxAttempts ?? DefaultMaxAttempts;
+  return outbox.map((entry) => {
+    if (entry.key !== key || entry.state !== 'Pending') return { ...entry };
+    const attempts = entry.attempts + 1;
+    const { nextAttemptAt: _next, lastError: _err, ...rest } = entry;
+    if (result.ok) {
+      return { ...rest, state: 'Delivered', attempts, deliveredAt: now.toISOString() };
+    }
+    const lastError = boundedError(result.error);
+    if (!result.retryable || attempts >= maxAttempts) {
+      return { ...rest, state: 'Failed', attempts, lastError };
+    }
+    const delay = backoffDelayMs(attempts, rand, result.retryAfterSeconds, opts);
+    return { ...rest, state: 'Pending', attempts, lastError, nextAttemptAt: new Date(now.getTime() + delay).toISOString() };
+  });
+}
+
+/** Milliseconds until the earliest Pending entry is due (0 = now); undefined when nothing is pending. */
+export function nextWakeup(outbox: readonly OutboxEntry[], now: Date): number | undefined {
+  let best: number | undefined;
+  for (const e of outbox) {
+    if (e.state !== 'Pending') continue;
+    const at = timeOf(e.nextAttemptAt);
+    const wait = at === undefined ? 0 : Math.max(0, at - now.getTime());
+    if (best === undefined || wait < best) best = wait;
+  }
+  return best;
+}
+
+/**
+ * Keeps at most `max` entries. Drops the oldest Delivered first, then the oldest Failed, and only as a last
+ * resort the oldest Pending. Relative order of kept entries is preserved.
+ * Note: a dropped key is forgotten, so it could be enqueued again later.
+ */
+export function boundOutbox(outbox: readonly OutboxEntry[], max = DefaultOutboxMax): OutboxEntry[] {
+  const limit = Math.max(0, Math.floor(max));
+  if (outbox.length <= limit) return outbox.map((e) => ({ ...e }));
+  let excess = outbox.length - limit;
+  const drop = new Set<number>();
+  const oldestFirst = (state: OutboxState): number[] =>
+    outbox
+      .map((e, i) => ({ e, i }))
+      .filter(({ e }) => e.state === state)
+      .sort((a, b) => {
+        const ta = timeOf(state === 'Delivered' ? a.e.deliveredAt ?? a.e.createdAt : a.e.createdAt) ?? 0;
+        const tb = timeOf(state === 'Delivered' ? b.e.deliveredAt ?? b.e.createdAt : b.e.createdAt) ?? 0;
+        return ta - tb || a.i - b.i;
+      })
+      .map(({ i }) => i);
+  for (const state of ['Delivered', 'Failed', 'Pending'] as const) {
+    for (const i of oldestFirst(state)) {
+      if (excess === 0) break;
+      drop.add(i);
+      excess -= 1;
+    }
+  }
+  return outbox.filter((_, i) => !drop.has(i)).map((e) => ({ ...e }));
+}

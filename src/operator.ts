@@ -1,0 +1,209 @@
+/**
+ * Wiring: informers → work queues → reconcilers, leader election, HTTP (health, readiness, metrics).
+ * Informer callbacks only enqueue `namespace/name` keys; every decision happens in a reconcile.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type http from 'node:http';
+import { GROUP, INCIDENT_PLURAL, VERSION, type Incident } from './api/incident.js';
+import type { OperatorConfig } from './config.js';
+import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from './decide/kube-types.js';
+import type { Caches, ReadCache } from './controllers/caches.js';
+import { CrashLoopDetector } from './controllers/crashloop-detector.js';
+import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder.js';
+import { IncidentReconciler, type Escalator } from './controllers/incident-reconciler.js';
+import { runDiagnosis } from './diagnose/run-diagnosis.js';
+import { KubeEventRecorder } from './kube/event-recorder.js';
+import { IncidentClient } from './kube/incident-client.js';
+import type { KubeClients } from './kube/clients.js';
+import type { Logger } from './log.js';
+import { RunbookRemediator } from './remediate/remediator.js';
+import type { Clock } from './runtime/clock.js';
+import { systemClock } from './runtime/clock.js';
+import { coordinationLeaseClient, LeaderElector } from './runtime/leader-election.js';
+import { ResilientInformer } from './runtime/resilient-informer.js';
+import { keyOf, WorkQueue } from './runtime/work-queue.js';
+import { OperatorMetrics } from './server/metrics.js';
+import { startHttpServer, type Route } from './server/http-server.js';
+
+export interface OperatorHandle {
+  metrics: OperatorMetrics;
+  elector: LeaderElector;
+  server: http.Server;
+  caches: Caches;
+  stop(): Promise<void>;
+}
+
+export interface OperatorOptions {
+  config: OperatorConfig;
+  log: Logger;
+  clients: KubeClients;
+  clock?: Clock;
+  escalator?: (deps: { clients: KubeClients; incidents: IncidentClient; metrics: OperatorMetrics }) => Escalator;
+  routes?: (deps: { clients: KubeClients; incidents: IncidentClient; caches: Caches }) => Record<string, Route>;
+  /** Leadership lost: the default exits the process (as controller-runtime does) so nothing acts without the lease. */
+  onLostLeadership?: () => void;
+}
+
+function runtimeLogger(log: Logger) {
+  return {
+    debug: (msg: string, meta?: Record<string, unknown>) => log.debug(msg, meta),
+    info: (msg: string, meta?: Record<string, unknown>) => log.info(msg, meta),
+    warn: (msg: string, meta?: Record<string, unknown>) => log.warn(msg, meta),
+    error: (msg: string, meta?: Record<string, unknown>) => log.error(msg, meta),
+  };
+}
+
+function ownerName(obj: { metadata?: { ownerReferences?: readonly { kind?: string; name?: string; controller?: boolean }[] } }, kind: string): string | undefined {
+  return obj.metadata?.ownerReferences?.find((o) => o.kind === kind && o.controller)?.name;
+}
+
+export async function startOperator(opts: OperatorOptions): Promise<OperatorHandle> {
+  const { config, log, clients } = opts;
+  const clock = opts.clock ?? systemClock;
+  const rlog = runtimeLogger(log);
+  const metrics = new OperatorMetrics();
+  const incidentClient = new IncidentClient(clients.custom);
+
+  const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, indexers?: Record<string, (o: T) => string[]>) => // eslint-disable-line @typescript-eslint/no-explicit-any
+    new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, indexers }); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  const incidentsInf = inf<Incident & k8s.KubernetesObject>('incidents', `/apis/${GROUP}/${VERSION}/${INCIDENT_PLURAL}`,
+    () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: INCIDENT_PLURAL }));
+  const deploymentsInf = inf<k8s.V1Deployment>('deployments', '/apis/apps/v1/deployments', () => clients.apps.listDeploymentForAllNamespaces());
+  const replicaSetsInf = inf<k8s.V1ReplicaSet>('replicasets', '/apis/apps/v1/replicasets', () => clients.apps.listReplicaSetForAllNamespaces());
+  const podsInf = inf<k8s.V1Pod>('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces());
+  const namespacesInf = inf<k8s.V1Namespace>('namespaces', '/api/v1/namespaces', () => clients.core.listNamespace());
+  const informers = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf];
+
+  const asCache = <T>(i: ResilientInformer<any>): ReadCache<T> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
+    get: (ns, name) => i.get(ns ?? '', name) as T | undefined,
+    list: (ns) => i.list(ns) as readonly T[],
+  });
+  const caches: Caches = {
+    incidents: asCache<Incident>(incidentsInf),
+    deployments: asCache<KubeDeployment>(deploymentsInf),
+    replicaSets: asCache<KubeReplicaSet>(replicaSetsInf),
+    pods: asCache<KubePod>(podsInf),
+    namespaces: asCache<KubeNamespace>(namespacesInf),
+  };
+
+  const queueOpts = (name: string) => ({ name, maxDelayMs: config.maxBackoffMs, clock, logger: rlog, metrics: metrics.queueHooks(name) });
+  const incidentQueue = new WorkQueue(queueOpts('incident'));
+  const crashLoopQueue = new WorkQueue(queueOpts('crashloop'));
+  const healthyQueue = new WorkQueue(queueOpts('healthy-revision'));
+  const queues = [incidentQueue, crashLoopQueue, healthyQueue];
+
+  const events = new KubeEventRecorder(clients.core, log);
+  const remediator = new RunbookRemediator({
+    apps: clients.apps, core: clients.core, config, log,
+    onRollback: (ns) => metrics.rollbacks.inc({ namespace: ns }),
+  });
+  const incidentReconciler = new IncidentReconciler({
+    clock, config, log, caches, incidents: incidentClient, events, remediator,
+    escalator: opts.escalator?.({ clients, incidents: incidentClient, metrics }),
+    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000 }, incident, target, others),
+  });
+  const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });
+  const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock });
+
+  // Event → key mapping (callbacks only enqueue).
+  const incidentsTargeting = (ns: string, deployment: string) =>
+    incidentsInf.list(ns).filter((i) => (i as Incident).spec?.target?.name === deployment).map((i) => keyOf(ns, i.metadata!.name!));
+  const deploymentChanged = (ns: string, name: string) => {
+    const key = keyOf(ns, name);
+    crashLoopQueue.add(key);
+    healthyQueue.add(key);
+    for (const k of incidentsTargeting(ns, name)) incidentQueue.add(k);
+  };
+  const onIncident = (i: k8s.KubernetesObject) => {
+    incidentQueue.add(keyOf(i.metadata?.namespace, i.metadata!.name!));
+    const target = (i as Incident).spec?.target?.name;
+    if (target && i.metadata?.namespace) healthyQueue.add(keyOf(i.metadata.namespace, target));
+  };
+  for (const ev of ['add', 'update', 'delete'] as const) {
+    incidentsInf.on(ev, onIncident);
+    deploymentsInf.on(ev, (d) => deploymentChanged(d.metadata!.namespace!, d.metadata!.name!));
+    replicaSetsInf.on(ev, (rs) => {
+      const owner = ownerName(rs, 'Deployment');
+      if (owner) deploymentChanged(rs.metadata!.namespace!, owner);
+    });
+    podsInf.on(ev, (p) => {
+      const rsName = ownerName(p, 'ReplicaSet');
+      if (!rsName) return;
+      const rs = replicaSetsInf.get(p.metadata!.namespace!, rsName);
+      const owner = rs ? ownerName(rs, 'Deployment') : undefined;
+      if (owner) deploymentChanged(p.metadata!.namespace!, owner);
+    });
+  }
+  namespacesInf.on('update', (n) => {
+    for (const d of deploymentsInf.list(n.metadata!.name!)) deploymentChanged(d.metadata!.namespace!, d.metadata!.name!);
+  });
+
+  for (const i of informers) i.start();
+
+  let workersStarted = false;
+  const startWorkers = async () => {
+    if (workersStarted) return;
+    // Act only on a synced view of the world.
+    for (const i of informers) {
+      while (!(await i.waitForSync(30_000))) log.warn('informer not synced yet', { informer: i.name });
+    }
+    workersStarted = true;
+    incidentQueue.run(config.workers, incidentReconciler.reconcile);
+    crashLoopQueue.run(config.workers, detector.reconcile);
+    healthyQueue.run(1, recorder.reconcile);
+    for (const i of incidentsInf.list()) onIncident(i);
+    for (const d of deploymentsInf.list()) deploymentChanged(d.metadata!.namespace!, d.metadata!.name!);
+    log.info('leading: workers started', { workers: config.workers });
+  };
+
+  const elector = new LeaderElector(coordinationLeaseClient(clients.coordination, config.operatorNamespace, config.lease.name), {
+    identity: config.identity,
+    leaseDurationMs: config.lease.durationMs,
+    renewDeadlineMs: config.lease.renewDeadlineMs,
+    retryPeriodMs: config.lease.retryPeriodMs,
+    clock,
+    logger: rlog,
+    onStartedLeading: () => { metrics.isLeader.set(1); void startWorkers().catch((e) => log.error('starting workers failed', { error: (e as Error).message })); },
+    onStoppedLeading: () => {
+      metrics.isLeader.set(0);
+      log.error('leadership lost: stopping all work');
+      for (const q of queues) void q.shutdown({ drain: 'inflight' });
+      (opts.onLostLeadership ?? (() => process.exit(1)))();
+    },
+    onNewLeader: (id) => log.info('leader observed', { leader: id ?? '(none)' }),
+  });
+  elector.start();
+
+  const server = await startHttpServer({
+    host: config.httpHost, port: config.httpPort, log,
+    ready: () => {
+      const synced = Object.fromEntries(informers.map((i) => [i.name, i.synced]));
+      const ready = informers.every((i) => i.synced) && elector.leaderKnown();
+      return { ready, detail: { synced, leader: elector.isLeader(), leaderKnown: elector.leaderKnown() } };
+    },
+    metrics: async () => {
+      const now = Date.now();
+      for (const i of informers) {
+        metrics.informerSynced.set({ informer: i.name }, i.synced ? 1 : 0);
+        if (i.lastEventAt) metrics.informerLastEventAge.set({ informer: i.name }, (now - i.lastEventAt.getTime()) / 1000);
+      }
+      metrics.incidents.reset();
+      for (const i of incidentsInf.list() as unknown as Incident[]) metrics.incidents.inc({ phase: i.status?.phase ?? 'Pending', severity: i.spec?.severity ?? 'unknown' });
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
+    routes: opts.routes?.({ clients, incidents: incidentClient, caches }),
+  });
+  const addr = server.address();
+  log.info('http server listening', { address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
+
+  return {
+    metrics, elector, server, caches,
+    async stop() {
+      await Promise.all(queues.map((q) => q.shutdown({ drain: 'inflight' })));
+      await elector.stop();
+      await Promise.all(informers.map((i) => i.stop()));
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
