@@ -28,6 +28,10 @@ export interface OperatorConfig {
   incidentLogDatabaseUrlFile?: string;
   alertmanagerTokenFile?: string;
   logLevel: string;
+  /** Only act on objects in these namespaces (all when undefined). */
+  watchNamespaces?: string[];
+  /** Test-only failpoint: exit the process right after a rollback intent is recorded. */
+  failpoint?: 'exit-after-rollback-intent';
 }
 
 export class ConfigError extends Error {
@@ -102,5 +106,7 @@ export function loadConfig(env: Env): OperatorConfig {
     incidentLogDatabaseUrlFile: env.INCIDENT_LOG_DATABASE_URL_FILE || undefined,
     alertmanagerTokenFile: env.ALERTMANAGER_TOKEN_FILE || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    watchNamespaces: env.WATCH_NAMESPACES ? env.WATCH_NAMESPACES.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
+    failpoint: env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-rollback-intent' ? 'exit-after-rollback-intent' : undefined,
   };
 }

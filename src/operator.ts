@@ -38,7 +38,7 @@ export interface OperatorOptions {
   log: Logger;
   clients: KubeClients;
   clock?: Clock;
-  escalator?: (deps: { clients: KubeClients; incidents: IncidentClient; metrics: OperatorMetrics }) => Escalator;
+  escalator?: (deps: { clients: KubeClients; incidents: IncidentClient; metrics: OperatorMetrics; caches: Caches }) => Escalator;
   routes?: (deps: { clients: KubeClients; incidents: IncidentClient; caches: Caches }) => Record<string, Route>;
   /** Leadership lost: the default exits the process (as controller-runtime does) so nothing acts without the lease. */
   onLostLeadership?: () => void;
@@ -73,7 +73,9 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const replicaSetsInf = inf<k8s.V1ReplicaSet>('replicasets', '/apis/apps/v1/replicasets', () => clients.apps.listReplicaSetForAllNamespaces());
   const podsInf = inf<k8s.V1Pod>('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces());
   const namespacesInf = inf<k8s.V1Namespace>('namespaces', '/api/v1/namespaces', () => clients.core.listNamespace());
-  const informers = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf];
+  const policiesInf = inf<k8s.KubernetesObject & { spec?: unknown }>('escalationpolicies', `/apis/${GROUP}/${VERSION}/escalationpolicies`,
+    () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: 'escalationpolicies' }));
+  const informers = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf, policiesInf];
 
   const asCache = <T>(i: ResilientInformer<any>): ReadCache<T> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
     get: (ns, name) => i.get(ns ?? '', name) as T | undefined,
@@ -85,6 +87,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     replicaSets: asCache<KubeReplicaSet>(replicaSetsInf),
     pods: asCache<KubePod>(podsInf),
     namespaces: asCache<KubeNamespace>(namespacesInf),
+    policies: asCache(policiesInf),
   };
 
   const queueOpts = (name: string) => ({ name, maxDelayMs: config.maxBackoffMs, clock, logger: rlog, metrics: metrics.queueHooks(name) });
@@ -100,22 +103,25 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   });
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator,
-    escalator: opts.escalator?.({ clients, incidents: incidentClient, metrics }),
+    escalator: opts.escalator?.({ clients, incidents: incidentClient, metrics, caches }),
     diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000 }, incident, target, others),
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });
   const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock });
 
-  // Event → key mapping (callbacks only enqueue).
+  // Event → key mapping (callbacks only enqueue), limited to the watched namespaces.
+  const watched = (ns: string | undefined) => !!ns && (!config.watchNamespaces || config.watchNamespaces.includes(ns));
   const incidentsTargeting = (ns: string, deployment: string) =>
     incidentsInf.list(ns).filter((i) => (i as Incident).spec?.target?.name === deployment).map((i) => keyOf(ns, i.metadata!.name!));
   const deploymentChanged = (ns: string, name: string) => {
+    if (!watched(ns)) return;
     const key = keyOf(ns, name);
     crashLoopQueue.add(key);
     healthyQueue.add(key);
     for (const k of incidentsTargeting(ns, name)) incidentQueue.add(k);
   };
   const onIncident = (i: k8s.KubernetesObject) => {
+    if (!watched(i.metadata?.namespace)) return;
     incidentQueue.add(keyOf(i.metadata?.namespace, i.metadata!.name!));
     const target = (i as Incident).spec?.target?.name;
     if (target && i.metadata?.namespace) healthyQueue.add(keyOf(i.metadata.namespace, target));

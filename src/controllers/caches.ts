@@ -13,4 +13,5 @@ export interface Caches {
   replicaSets: ReadCache<KubeReplicaSet>;
   pods: ReadCache<KubePod>;
   namespaces: ReadCache<KubeNamespace>;
+  policies: ReadCache<{ metadata?: { name?: string; namespace?: string }; spec?: unknown }>;
 }

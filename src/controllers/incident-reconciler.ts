@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Incident, IncidentStatus, Phase } from '../api/incident.js';
-import { ConditionType, Reason } from '../api/reasons.js';
+import { ConditionType, Label, Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
 import { computeDeadlines, slaState } from '../decide/sla.js';
 import { decidePhase, type RemediationState } from '../decide/incident-phase.js';
@@ -50,9 +50,13 @@ export interface RemediationContext {
   persist(remediation: RemediationRecord, timeline?: { type: string; reason: string; message: string }): Promise<void>;
 }
 
+export interface EscalationNote { type: string; reason: string; message: string; warn?: boolean }
+
 export interface Escalator {
+  /** SLA deadlines under the incident's escalation policy (business-hours calendars for P2/P3). */
+  deadlines?(incident: Incident, openedAt: Date): { acknowledgeBy: Date; respondBy: Date };
   /** Decides escalation and notifications for the (already updated) status; returns the new status. */
-  escalate(incident: Incident, status: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number }>;
+  escalate(incident: Incident, status: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number; notes?: EscalationNote[] }>;
   /** Delivers due notifications after status was written; returns an updated status when delivery state changed. */
   deliver?(incident: Incident, status: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number } | undefined>;
 }
@@ -73,13 +77,30 @@ export interface IncidentReconcilerDeps {
 type NewEvent = { type: 'Normal' | 'Warning'; reason: string; message: string };
 
 export class IncidentReconciler {
+  /** The last object this reconciler wrote per key: newer than the cache until the watch catches up. */
+  private readonly written = new Map<string, Incident>();
+
   constructor(private readonly d: IncidentReconcilerDeps) {}
+
+  private newest(key: string, cached: Incident): Incident {
+    const mine = this.written.get(key);
+    if (!mine || mine.metadata.uid !== cached.metadata.uid) { this.written.delete(key); return cached; }
+    if (Number(mine.metadata.resourceVersion) > Number(cached.metadata.resourceVersion)) return mine;
+    this.written.delete(key);
+    return cached;
+  }
+
+  private async writeStatus(key: string, incident: Incident, status: IncidentStatus): Promise<Incident> {
+    const updated = await this.d.incidents.replaceStatus(incident, status);
+    this.written.set(key, updated);
+    return updated;
+  }
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
     const cached = this.d.caches.incidents.get(namespace, name);
-    if (!cached) return;
-    let incident: Incident = cached;
+    if (!cached) { this.written.delete(key); return; }
+    let incident: Incident = this.newest(key, cached);
     const now = this.d.clock.now();
     const reconcileId = randomUUID().slice(0, 8);
     const gen = incident.metadata.generation;
@@ -94,11 +115,15 @@ export class IncidentReconciler {
     // 1. open: deadlines from the severity table.
     if (!status.openedAt) {
       const openedAt = toDate(incident.metadata.creationTimestamp) ?? now;
-      const dl = computeDeadlines(incident.spec.severity, openedAt, { acknowledgeMinutes: this.d.config.acknowledgeMinutes, responseMinutes: this.d.config.responseMinutes });
+      const dl = this.d.escalator?.deadlines?.(incident, openedAt)
+        ?? computeDeadlines(incident.spec.severity, openedAt, { acknowledgeMinutes: this.d.config.acknowledgeMinutes, responseMinutes: this.d.config.responseMinutes });
       status.openedAt = openedAt.toISOString();
       status.acknowledgeBy = dl.acknowledgeBy.toISOString();
       status.respondBy = dl.respondBy.toISOString();
       status.phase = 'Pending';
+      if (incident.metadata.labels?.[Label.createdBy] === 'crashloop-detector') {
+        note('Detected', 'CrashLoopDetected', incident.spec.description ?? incident.spec.summary, true);
+      }
       note('Opened', Reason.Opened, `${incident.spec.severity} incident opened: acknowledge by ${status.acknowledgeBy}, respond by ${status.respondBy}`);
     }
     const terminal = status.phase === 'Resolved' || status.phase === 'Failed';
@@ -174,7 +199,7 @@ export class IncidentReconciler {
           status.remediation = rec;
           if (entry) note(entry.type, entry.reason, entry.message);
           status.observedGeneration = gen;
-          incident = await this.d.incidents.replaceStatus(incident, status);
+          incident = await this.writeStatus(key, incident, status);
           status = structuredClone(incident.status ?? {}) as IncidentStatus;
           await this.flushEvents(incident, events);
         },
@@ -228,6 +253,7 @@ export class IncidentReconciler {
     if (this.d.escalator) {
       const esc = await this.d.escalator.escalate(incident, status, now);
       status = esc.status;
+      for (const n of esc.notes ?? []) note(n.type, n.reason, n.message, n.warn);
       requeue.push(esc.requeueAfterMs);
     }
 
@@ -236,7 +262,7 @@ export class IncidentReconciler {
     const before = incident.status ?? {};
     if (!jsonEqual(stripUndefined(before), stripUndefined(status))) {
       const from = before.phase;
-      incident = await this.d.incidents.replaceStatus(incident, stripUndefined(status));
+      incident = await this.writeStatus(key, incident, stripUndefined(status));
       if (from !== status.phase && status.phase) this.d.onPhase?.(incident, from, status.phase);
       this.d.log.info('incident status written', { incident: key, reconcileId, phase: status.phase, tier: status.escalation?.tier });
     }
@@ -246,7 +272,7 @@ export class IncidentReconciler {
     if (this.d.escalator?.deliver) {
       const delivered = await this.d.escalator.deliver(incident, structuredClone(incident.status ?? {}), this.d.clock.now());
       if (delivered) {
-        if (!jsonEqual(incident.status ?? {}, delivered.status)) incident = await this.d.incidents.replaceStatus(incident, stripUndefined(delivered.status));
+        if (!jsonEqual(incident.status ?? {}, delivered.status)) incident = await this.writeStatus(key, incident, stripUndefined(delivered.status));
         requeue.push(delivered.requeueAfterMs);
       }
     }

@@ -29,9 +29,9 @@ export class IncidentClient {
     })) as Incident;
   }
 
-  async patchSpec(namespace: string, name: string, spec: Record<string, unknown>): Promise<Incident> {
+  async patchMetadataAndSpec(namespace: string, name: string, body: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> }): Promise<Incident> {
     return (await this.custom.patchNamespacedCustomObject({
-      group: GROUP, version: VERSION, namespace, plural: INCIDENT_PLURAL, name, body: { spec },
+      group: GROUP, version: VERSION, namespace, plural: INCIDENT_PLURAL, name, body,
     }, mergePatch())) as Incident;
   }
 }

@@ -98,6 +98,7 @@ export class RunbookRemediator implements Remediator {
       message: `rolling back ${dName} from revision ${plan.fromRevision} to revision ${plan.toRevision}`,
     };
     if (current.state !== 'Intended') await ctx.persist(intent, { type: 'RollbackIntended', reason: Reason.RollbackIntended, message: intent.message! });
+    if (this.d.config.failpoint === 'exit-after-rollback-intent') process.kill(process.pid, 'SIGKILL');
 
     const patch = withRollbackRecord(plan, deployment, uid, now);
     const outcome = await applyRollbackPatch(this.d.apps, ns, dName, patch);

@@ -164,6 +164,23 @@ export class FakeClock implements Clock, Scheduler {
   }
 }
 
+/** Settles like `p`, or rejects with `onTimeout()` after `ms` on `scheduler` (p keeps running). */
+export function withTimeout<T>(p: Promise<T>, ms: number, scheduler: Scheduler, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = scheduler.setTimeout(() => reject(onTimeout()), ms);
+    p.then(
+      (v) => {
+        scheduler.clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        scheduler.clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Lets pending promise callbacks and immediates run (a few macrotask turns). */
 export async function settle(turns = 3): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -19,7 +19,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { type CoordinationV1Api, Observable, type RequestContext, type ResponseContext, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
-import { type Clock, type RuntimeLogger, type Scheduler, type TimerHandle, safeLog, stderrLogger, systemClock, systemScheduler } from './clock.js';
+import { type Clock, type RuntimeLogger, type Scheduler, type TimerHandle, safeLog, stderrLogger, systemClock, systemScheduler, withTimeout } from './clock.js';
 import { describeError, isAlreadyExists, isConflict, isNotFound } from './kube-errors.js';
 import { type DesiredLeaseSpec, decideLeaseAction, LeaseActionCreate, LeaseActionWait, releasedLeaseSpec, validHolder } from './lease-decision.js';
 
@@ -317,19 +317,7 @@ export class LeaderElector {
   }
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.scheduler.setTimeout(() => reject(new AttemptTimeout(this.attemptTimeoutMs)), this.attemptTimeoutMs);
-      p.then(
-        (v) => {
-          this.scheduler.clearTimeout(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          this.scheduler.clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
+    return withTimeout(p, this.attemptTimeoutMs, this.scheduler, () => new AttemptTimeout(this.attemptTimeoutMs));
   }
 
   private callback(name: string, fn: (() => void | Promise<void>) | undefined): void {

@@ -25,7 +25,7 @@
  */
 import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from '@kubernetes/client-node';
 import { backoffDelay } from './backoff.js';
-import { type Clock, type RuntimeLogger, type Scheduler, type TimerHandle, safeLog, stderrLogger, systemClock, systemScheduler } from './clock.js';
+import { type Clock, type RuntimeLogger, type Scheduler, type TimerHandle, safeLog, stderrLogger, systemClock, systemScheduler, withTimeout } from './clock.js';
 import { describeError, isGone } from './kube-errors.js';
 import { keyOf } from './work-queue.js';
 
@@ -40,12 +40,7 @@ type WatchDone = (err: any) => void; // eslint-disable-line @typescript-eslint/n
 
 /** The part of client-node's `Watch` used here (inject a fake in tests). */
 export interface WatchLike {
-  watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: WatchCallback,
-    done: WatchDone,
-  ): Promise<AbortController>;
+  watch(path: string, queryParams: Record<string, string | number | boolean | undefined>, callback: WatchCallback, done: WatchDone): Promise<AbortController>;
 }
 
 export interface ResilientInformerOptions<T extends KubernetesObject> {
@@ -123,9 +118,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private readonly scheduler: Scheduler;
   private readonly logger: RuntimeLogger;
   private readonly rand: () => number;
-  private readonly cfg: Required<
-    Pick<ResilientInformerOptions<T>, 'watchdogMs' | 'listTimeoutMs' | 'watchTimeoutSeconds' | 'restartBaseMs' | 'restartMaxMs' | 'healthyResetMs' | 'minWatchDurationMs'>
-  >;
+  private readonly cfg: Record<'watchdogMs' | 'listTimeoutMs' | 'watchTimeoutSeconds' | 'restartBaseMs' | 'restartMaxMs' | 'healthyResetMs' | 'minWatchDurationMs', number>;
   private readonly handlers: Record<InformerEvent, InformerHandler<T>[]> = { add: [], update: [], delete: [] };
   private readonly indexers: Record<string, Indexer<T>>;
   private readonly indexByValue = new Map<string, Map<string, Set<string>>>();
@@ -179,26 +172,14 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.lw.on('error', (err?: unknown) => this.onFailure(err));
   }
 
-  get synced(): boolean {
-    return this.isSynced;
-  }
-  get phase(): InformerPhase {
-    return this.state;
-  }
+  get synced(): boolean { return this.isSynced; }
+  get phase(): InformerPhase { return this.state; }
   /** Time of the last watch event (bookmarks included), for metrics. */
-  get lastEventAt(): Date | undefined {
-    return this.lastEvent;
-  }
-  get lastListAt(): Date | undefined {
-    return this.lastList;
-  }
+  get lastEventAt(): Date | undefined { return this.lastEvent; }
+  get lastListAt(): Date | undefined { return this.lastList; }
   /** Restarts after errors and watchdog expiries. */
-  get restarts(): number {
-    return this.restartCount;
-  }
-  get resourceVersion(): string {
-    return this.lw.latestResourceVersion();
-  }
+  get restarts(): number { return this.restartCount; }
+  get resourceVersion(): string { return this.lw.latestResourceVersion(); }
 
   on(event: InformerEvent, fn: InformerHandler<T>): void {
     this.handlers[event].push(fn);
@@ -273,17 +254,11 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private now(): number {
-    return this.clock.now().getTime();
-  }
+  private now(): number { return this.clock.now().getTime(); }
 
-  private isStopped(): boolean {
-    return this.state === 'stopped';
-  }
+  private isStopped(): boolean { return this.state === 'stopped'; }
 
-  private touch(): void {
-    this.lastActivityMs = this.now();
-  }
+  private touch(): void { this.lastActivityMs = this.now(); }
 
   private kick(): void {
     if (this.state === 'stopped') return;
@@ -295,21 +270,12 @@ export class ResilientInformer<T extends KubernetesObject> {
   private async listOnce(): Promise<{ metadata?: { resourceVersion?: string }; items: T[] }> {
     this.state = 'listing';
     this.touch();
-    const list = await new Promise<Awaited<ReturnType<ListPromise<T>>>>((resolve, reject) => {
-      const timer = this.scheduler.setTimeout(() => reject(new Error(`list timed out after ${this.cfg.listTimeoutMs} ms`)), this.cfg.listTimeoutMs);
-      Promise.resolve()
-        .then(() => this.opts.list())
-        .then(
-          (v) => {
-            this.scheduler.clearTimeout(timer);
-            resolve(v);
-          },
-          (e: unknown) => {
-            this.scheduler.clearTimeout(timer);
-            reject(e);
-          },
-        );
-    });
+    const list = await withTimeout(
+      Promise.resolve().then(() => this.opts.list()),
+      this.cfg.listTimeoutMs,
+      this.scheduler,
+      () => new Error(`list timed out after ${this.cfg.listTimeoutMs} ms`),
+    );
     const items = (list.items ?? []).map((o) => sanitizeObject(o));
     this.listLoaded = true; // ListWatch loads the items, then opens the watch: synced from there
     this.lastList = this.clock.now();
@@ -362,7 +328,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.lastEvent = this.clock.now();
     this.touch();
     if (phase === 'ERROR') {
-      safeLog(this.logger, 'warn', 'watch ERROR event', { informer: this.name, ...describeError(obj) });
+      const status = isRecord(obj) ? obj : {};
+      safeLog(this.logger, 'warn', 'watch ERROR event', { informer: this.name, statusCode: status.code, reason: status.reason });
     }
     try {
       const r: unknown = cb(phase, phase === 'ERROR' ? obj : sanitizeObject(obj), raw);
@@ -417,12 +384,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   private nextDelay(): number {
-    return backoffDelay(this.failures++, {
-      baseMs: this.cfg.restartBaseMs,
-      capMs: this.cfg.restartMaxMs,
-      jitter: 'equal',
-      rand: this.rand,
-    });
+    return backoffDelay(this.failures++, { baseMs: this.cfg.restartBaseMs, capMs: this.cfg.restartMaxMs, jitter: 'equal', rand: this.rand });
   }
 
   private scheduleWatchdog(): void {
