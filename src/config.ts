@@ -20,7 +20,9 @@ export interface OperatorConfig {
   /** Seconds to wait for a rolled-back Deployment to become Available before escalating. */
   rollbackTimeoutSeconds: number;
   rollbackRateLimit: { max: number; windowSeconds: number };
+  /** Minutes to acknowledge (ACKNOWLEDGE_MINUTES, or ACKNOWLEDGE_SECONDS / 60: may be fractional). */
   acknowledgeMinutes: number;
+  /** Per-severity minutes to resolve (RESPONSE_MINUTES_Px, or RESPONSE_SECONDS_Px / 60: may be fractional). */
   responseMinutes: Partial<Record<'P0' | 'P1' | 'P2' | 'P3', number>>;
   lease: { name: string; durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   maxBackoffMs: number;
@@ -74,7 +76,11 @@ export function loadConfig(env: Env): OperatorConfig {
   for (const sev of ['P0', 'P1', 'P2', 'P3'] as const) {
     const v = env[`RESPONSE_MINUTES_${sev}`];
     if (v !== undefined && v !== '') responseMinutes[sev] = int(env, `RESPONSE_MINUTES_${sev}`, 0, 0, 60 * 24 * 7);
+    // Seconds override the minutes (short SLA clocks for tests and drills); kept as fractional minutes.
+    const secs = env[`RESPONSE_SECONDS_${sev}`];
+    if (secs !== undefined && secs !== '') responseMinutes[sev] = int(env, `RESPONSE_SECONDS_${sev}`, 0, 0, 60 * 60 * 24 * 7) / 60;
   }
+  const acknowledgeSeconds = env.ACKNOWLEDGE_SECONDS;
   const leaseDurationMs = int(env, 'LEASE_DURATION_MS', 15_000, 1_000, 300_000);
   const renewDeadlineMs = int(env, 'LEASE_RENEW_DEADLINE_MS', 10_000, 500, 300_000);
   const retryPeriodMs = int(env, 'LEASE_RETRY_PERIOD_MS', 2_000, 100, 60_000);
@@ -98,7 +104,9 @@ export function loadConfig(env: Env): OperatorConfig {
       max: int(env, 'ROLLBACK_RATE_LIMIT_MAX', 1, 0, 100),
       windowSeconds: int(env, 'ROLLBACK_RATE_LIMIT_WINDOW_SECONDS', 600, 0, 86_400),
     },
-    acknowledgeMinutes: int(env, 'ACKNOWLEDGE_MINUTES', 15, 0, 24 * 60),
+    acknowledgeMinutes: acknowledgeSeconds !== undefined && acknowledgeSeconds !== ''
+      ? int(env, 'ACKNOWLEDGE_SECONDS', 0, 0, 24 * 60 * 60) / 60
+      : int(env, 'ACKNOWLEDGE_MINUTES', 15, 0, 24 * 60),
     responseMinutes,
     lease: { name: env.LEASE_NAME || 'incident-operator', durationMs: leaseDurationMs, renewDeadlineMs, retryPeriodMs },
     maxBackoffMs: int(env, 'MAX_BACKOFF_MS', 30_000, 100, 60_000),

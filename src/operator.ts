@@ -13,6 +13,7 @@ import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder
 import { IncidentReconciler, type Escalator } from './controllers/incident-reconciler.js';
 import { runDiagnosis } from './diagnose/run-diagnosis.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
+import { projectPod } from './kube/pod-projection.js';
 import { IncidentClient } from './kube/incident-client.js';
 import type { KubeClients } from './kube/clients.js';
 import type { Logger } from './log.js';
@@ -64,14 +65,14 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const metrics = new OperatorMetrics();
   const incidentClient = new IncidentClient(clients.custom);
 
-  const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, indexers?: Record<string, (o: T) => string[]>) => // eslint-disable-line @typescript-eslint/no-explicit-any
-    new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, indexers }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, transform?: (o: T) => T) => // eslint-disable-line @typescript-eslint/no-explicit-any
+    new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, transform }); // eslint-disable-line @typescript-eslint/no-explicit-any
 
   const incidentsInf = inf<Incident & k8s.KubernetesObject>('incidents', `/apis/${GROUP}/${VERSION}/${INCIDENT_PLURAL}`,
     () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: INCIDENT_PLURAL }));
   const deploymentsInf = inf<k8s.V1Deployment>('deployments', '/apis/apps/v1/deployments', () => clients.apps.listDeploymentForAllNamespaces());
   const replicaSetsInf = inf<k8s.V1ReplicaSet>('replicasets', '/apis/apps/v1/replicasets', () => clients.apps.listReplicaSetForAllNamespaces());
-  const podsInf = inf<k8s.V1Pod>('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces());
+  const podsInf = inf<k8s.V1Pod>('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces(), projectPod);
   const namespacesInf = inf<k8s.V1Namespace>('namespaces', '/api/v1/namespaces', () => clients.core.listNamespace());
   const policiesInf = inf<k8s.KubernetesObject & { spec?: unknown }>('escalationpolicies', `/apis/${GROUP}/${VERSION}/escalationpolicies`,
     () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: 'escalationpolicies' }));

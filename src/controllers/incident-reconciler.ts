@@ -30,6 +30,7 @@ export interface RemediationRecord {
   fromRevision?: number;
   toRevision?: number;
   fromResourceVersion?: string;
+  fromGeneration?: number;
   monitoringStartedAt?: string;
   healthySince?: string;
   [k: string]: unknown;
@@ -143,7 +144,9 @@ export class IncidentReconciler {
     const target = targetName && !terminal ? snapshotTarget(this.d.caches, namespace, targetName, this.d.config.crashLoopRestartThreshold) : undefined;
     if (target) {
       const found = !!target.deployment;
-      const wasFound = status.conditions?.find((c) => c.type === ConditionType.TargetFound)?.status === 'True';
+      // Once deleted, stays "deleted" on later reconciles (the condition is already False by then).
+      const prevFound = status.conditions?.find((c) => c.type === ConditionType.TargetFound);
+      const wasFound = prevFound?.status === 'True' || prevFound?.reason === Reason.TargetDeleted;
       status.conditions = setCondition(status.conditions, {
         type: ConditionType.TargetFound, status: found ? 'True' : 'False',
         reason: found ? Reason.TargetFound : wasFound ? Reason.TargetDeleted : Reason.TargetNotFound,

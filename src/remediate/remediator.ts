@@ -10,6 +10,7 @@ import { Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
 import { evaluateRollbackGuards, isRollbackOptedOut, parseRollbackHistory, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
 import { planRollback } from '../decide/rollback-plan.js';
+import type { KubeDeployment } from '../decide/kube-types.js';
 import { selectQueriesToTerminate } from '../decide/query-termination.js';
 import { podTemplatesEqualIgnoringHash } from '../decide/template-equality.js';
 import { ownedReplicaSets } from '../decide/replica-sets.js';
@@ -83,7 +84,7 @@ export class RunbookRemediator implements Remediator {
 
     // Resumed intent whose Deployment moved on: if it already runs the target template, it is done.
     const rv = deployment.metadata?.resourceVersion;
-    if (current.state === 'Intended' && current.fromResourceVersion && current.fromResourceVersion !== rv) {
+    if (current.state === 'Intended' && current.fromGeneration !== undefined && current.fromGeneration !== deployment.metadata?.generation) {
       const wanted = ownedReplicaSets(deployment, target!.replicaSets).find((r) => r.revision === toRevision);
       if (wanted && podTemplatesEqualIgnoringHash(deployment.spec?.template, wanted.replicaSet.spec?.template)) {
         return { ...current, state: 'Succeeded', reason: Reason.RolledBack, completedAt: now.toISOString(), message: `Deployment already at the template of revision ${toRevision}` };
@@ -94,14 +95,27 @@ export class RunbookRemediator implements Remediator {
     // Record intent before acting.
     const intent: RemediationRecord = {
       state: 'Intended', action: 'Rollback', reason: Reason.RollbackIntended, intendedAt: now.toISOString(),
-      fromRevision: plan.fromRevision, toRevision: plan.toRevision, fromResourceVersion: rv,
+      fromRevision: plan.fromRevision, toRevision: plan.toRevision, fromResourceVersion: rv, fromGeneration: deployment.metadata?.generation,
       message: `rolling back ${dName} from revision ${plan.fromRevision} to revision ${plan.toRevision}`,
     };
     if (current.state !== 'Intended') await ctx.persist(intent, { type: 'RollbackIntended', reason: Reason.RollbackIntended, message: intent.message! });
     if (this.d.config.failpoint === 'exit-after-rollback-intent') process.kill(process.pid, 'SIGKILL');
 
-    const patch = withRollbackRecord(plan, deployment, uid, now);
-    const outcome = await applyRollbackPatch(this.d.apps, ns, dName, patch);
+    // The resourceVersion test also fails when only the Deployment's status moved (a rollout in progress
+    // updates it constantly). Then re-read and re-plan against the fresh object — its template is
+    // checked again — and retry; a changed generation is a concurrent deploy: re-diagnose.
+    let current_ = deployment;
+    let plan_ = plan;
+    let outcome = await applyRollbackPatch(this.d.apps, ns, dName, withRollbackRecord(plan_, current_, uid, now));
+    for (let attempt = 0; !outcome.ok && outcome.conflict && attempt < 5; attempt++) {
+      const fresh = (await this.d.apps.readNamespacedDeployment({ name: dName, namespace: ns })) as unknown as KubeDeployment;
+      if (fresh.metadata?.generation !== deployment.metadata?.generation) break;
+      const again = planRollback(fresh, target!.replicaSets, toRevision);
+      if (again.action !== 'Patch') break;
+      current_ = fresh;
+      plan_ = again;
+      outcome = await applyRollbackPatch(this.d.apps, ns, dName, withRollbackRecord(plan_, current_, uid, now));
+    }
     if (!outcome.ok) {
       if (outcome.conflict) return { state: 'None', action: 'Rollback', reason: Reason.RollbackConflict, message: `${outcome.message}; re-diagnosing` };
       throw new Error(`rollback of ${ns}/${dName}: ${outcome.message}`); // retried with backoff; intent stays recorded

@@ -56,6 +56,8 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   labelSelector?: string;
   fieldSelector?: string;
   indexers?: Record<string, Indexer<T>>;
+  /** Projects each object before it is cached (e.g. keep only the pod fields controllers read). */
+  transform?: (obj: T) => T;
   /** Restart the watch when no event arrived for this long. Default 5 min. */
   watchdogMs?: number;
   /** Default 60 s. */
@@ -276,7 +278,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.scheduler,
       () => new Error(`list timed out after ${this.cfg.listTimeoutMs} ms`),
     );
-    const items = (list.items ?? []).map((o) => sanitizeObject(o));
+    const items = (list.items ?? []).map((o) => sanitizeObject(this.opts.transform ? this.opts.transform(o) : o));
     this.listLoaded = true; // ListWatch loads the items, then opens the watch: synced from there
     this.lastList = this.clock.now();
     const out: { metadata?: { resourceVersion?: string }; items: T[] } = { items };
@@ -332,7 +334,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       safeLog(this.logger, 'warn', 'watch ERROR event', { informer: this.name, statusCode: status.code, reason: status.reason });
     }
     try {
-      const r: unknown = cb(phase, phase === 'ERROR' ? obj : sanitizeObject(obj), raw);
+      const r: unknown = cb(phase, phase === 'ERROR' ? obj : sanitizeObject(this.opts.transform && obj ? this.opts.transform(obj as T) : obj), raw);
       if (r instanceof Promise) r.catch((e: unknown) => this.logHandlerError('watch event', e));
     } catch (e) {
       this.logHandlerError('watch event', e);

@@ -139,3 +139,17 @@ export async function getJson<T = any>(args: string[]): Promise<T> {
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+/** Adds simulated nodes (kwokctl scale node) so `pods` pods fit (≤ 250 per node: each node has a /24 pod CIDR). */
+export function ensureNodeCapacity(pods: number, podsPerNode = 250): number {
+  const h = requireHandle();
+  const nodes = JSON.parse(kubectlSync(['get', 'nodes', '-o', 'json'])) as { items: { status?: { allocatable?: { pods?: string } } }[] };
+  const capacity = nodes.items.reduce((n, x) => n + Number(x.status?.allocatable?.pods ?? 0), 0);
+  if (capacity >= pods) return nodes.items.length;
+  const want = nodes.items.length + Math.ceil((pods - capacity) / podsPerNode);
+  const r = spawnSync(join(h.binDir, 'kwokctl'), ['scale', 'node', '--name', process.env.CLUSTER_NAME || 'incident-operator', '--replicas', String(want), '--param', `.allocatable.pods=${podsPerNode}`], {
+    encoding: 'utf8', env: { ...process.env, PATH: `${h.binDir}:${process.env.PATH}`, KWOK_WORKDIR: process.env.KWOK_WORKDIR || join(repoRoot, '.cache/kwok') }, timeout: 300_000,
+  });
+  if (r.status !== 0) throw new Error(`kwokctl scale node failed: ${r.stderr}`);
+  return want;
+}

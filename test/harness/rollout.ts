@@ -2,8 +2,10 @@
  * Helpers for the Remediate integration tests: read Deployments, ReplicaSets, pods and Incidents from the real
  * API server (raw JSON through kubectl), wait for revisions / crash loops / incident phases, build Incidents.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { applyYaml, ensureCluster, getJson, kubectl, waitFor } from './cluster.js';
+import { ensureCluster, getJson, kubectl, repoRoot, waitFor, applyYaml } from './cluster.js';
 import { deploymentYaml, type DeploymentFixture } from './workloads.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -184,4 +186,28 @@ export function adminAppsApi(): k8s.AppsV1Api {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(ensureCluster().kubeconfig);
   return kc.makeApiClient(k8s.AppsV1Api);
+}
+
+/**
+ * Revision 1 healthy on `good`, then revision 2 on `bad` with the crash-loop label; resolves once at least one pod
+ * of revision 2 is in CrashLoopBackOff (with >= minRestarts restarts).
+ */
+export async function badRollout(f: Omit<DeploymentFixture, 'image' | 'crashLoop'> & { good: string; bad: string; minRestarts?: number }): Promise<Json> {
+  const { good, bad, minRestarts = 0, ...base } = f;
+  await applyDeployment({ ...base, image: good });
+  await waitForHealthy(base.namespace, base.name, good);
+  await applyDeployment({ ...base, image: bad, crashLoop: true });
+  await waitForRevision(base.namespace, base.name, 2);
+  await waitForCrashLoop(base.namespace, base.name, { image: bad, minRestarts });
+  return getDeployment(base.namespace, base.name);
+}
+
+/** Runs bin/kubectl-incident (the kubectl plugin) against the admin kubeconfig, with the harness kubectl on PATH. */
+export async function kubectlIncident(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const h = ensureCluster();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(repoRoot, 'bin/kubectl-incident'), ...args, '--kubeconfig', h.kubeconfig], {
+      env: { ...process.env, PATH: `${h.binDir}:${process.env.PATH}` }, timeout: 60_000, encoding: 'utf8',
+    }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+  });
 }

@@ -43,7 +43,7 @@ interface PluginLib {
 }
 
 const BIN = resolve('bin/kubectl-incident');
-const LIB = pathToFileURL(resolve('bin/kubectl-incident-lib.mjs')).href;
+const LIB = pathToFileURL(resolve('bin/incident-plugin-lib.mjs')).href;
 const NOW = new Date('2025-06-02T10:00:00.123Z');
 
 describe('plugin/kubectl-incident', () => {

@@ -1,0 +1,145 @@
+/**
+ * npm run bench — automatic crash-loop rollback latency and operator memory, on the local control plane.
+ *
+ * For each scale (opted-in Deployments × replicas on kwok nodes): the operator runs in this process
+ * (so its heap can be measured); a separate watch in this process records
+ *   T0: the first pod status of the new revision that crosses the crash-loop threshold, as delivered by
+ *       the API server's watch, and
+ *   T1: the Deployment update that carries the operator's rollback (annotation runbook.dev/rolled-back-by),
+ * both through the same watch path, so T1 − T0 is the API-server-to-API-server latency of detect →
+ * incident → diagnose → intent → rollback patch. Prints p50/p90/p99/max and heap/RSS per cached pod.
+ *
+ * Env: BENCH_SCALES="100,1000" (Deployments), BENCH_REPLICAS=10, BENCH_ROLLOUTS=50.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { ensureCluster, ensureNodeCapacity } from '../test/harness/cluster.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { makeClients } from '../src/kube/clients.js';
+import { startOperator } from '../src/operator.js';
+import { isCrashLooping } from '../src/decide/pod-health.js';
+import { mergePatch } from '../src/kube/clients.js';
+
+const scales = (process.env.BENCH_SCALES ?? '100,1000').split(',').map(Number);
+const replicas = Number(process.env.BENCH_REPLICAS ?? 10);
+const rollouts = Number(process.env.BENCH_ROLLOUTS ?? 50);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const gc = () => { (globalThis as { gc?: () => void }).gc?.(); };
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => { while (i < items.length) await fn(items[i++]!); }));
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+function deployment(ns: string, name: string, image: string, crash: boolean): k8s.V1Deployment {
+  return {
+    metadata: { name, namespace: ns, labels: { app: name, 'runbook.dev/auto-rollback': 'enabled' } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      template: {
+        metadata: { labels: { app: name, ...(crash ? { 'chaos.runbook.dev/crashloop': 'true' } : {}) } },
+        spec: { containers: [{ name: 'app', image }] },
+      },
+    },
+  };
+}
+
+async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  while (!(await fn())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out: ${what}`);
+    await sleep(1000);
+  }
+}
+
+async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const ns = `bench-${n}-${Date.now().toString(36)}`;
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  const nodes = ensureNodeCapacity(n * replicas * 1.3 + 100);
+  console.log(`[bench] ${nodes} simulated nodes`);
+  const names = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
+  const tCreate = Date.now();
+  await pool(names, 16, async (name) => { await apps.createNamespacedDeployment({ namespace: ns, body: deployment(ns, name, 'bench.test/app:1', false) }); });
+  await waitUntil(`${n * replicas} pods running`, async () => {
+    const pods = await core.listNamespacedPod({ namespace: ns, limit: 20_000 });
+    return pods.items.filter((p) => p.status?.phase === 'Running').length >= n * replicas;
+  }, 20 * 60_000);
+  console.log(`[bench] ${n} Deployments × ${replicas} replicas running in ${((Date.now() - tCreate) / 1000).toFixed(0)} s`);
+
+  gc(); await sleep(200); gc();
+  const before = process.memoryUsage();
+  const log = createLogger('warn');
+  const config = loadConfig({ ...process.env, WATCH_NAMESPACES: ns, LEASE_NAME: `bench-${ns}`.slice(0, 63), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '5', WORKERS: '8' });
+  const op = await startOperator({ config, log, clients: makeClients(kc), onLostLeadership: () => { throw new Error('lost leadership during bench'); } });
+  await waitUntil('operator leading', async () => op.elector.isLeader(), 60_000);
+  const targets = names.slice(0, Math.min(rollouts, n));
+  await waitUntil('last-known-good recorded', async () => {
+    const ds = await apps.listNamespacedDeployment({ namespace: ns });
+    const ok = new Set(ds.items.filter((d) => d.metadata?.annotations?.['runbook.dev/last-known-good']).map((d) => d.metadata!.name!));
+    return targets.every((t) => ok.has(t));
+  }, 10 * 60_000);
+  gc(); await sleep(500); gc();
+  const after = process.memoryUsage();
+  const cachedPods = op.caches.pods.list().length;
+
+  // The measuring watch (independent of the operator's informers).
+  const t0 = new Map<string, number>();
+  const t1 = new Map<string, number>();
+  const watch = new k8s.Watch(kc);
+  const podWatch = await watch.watch(`/api/v1/namespaces/${ns}/pods`, {}, (_type, pod: k8s.V1Pod) => {
+    const app = pod.metadata?.labels?.app;
+    if (!app || t0.has(app) || pod.metadata?.labels?.['chaos.runbook.dev/crashloop'] !== 'true') return;
+    if (isCrashLooping(pod as never, config.crashLoopRestartThreshold)) t0.set(app, Date.now());
+  }, () => undefined);
+  const depWatch = await watch.watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (_type, d: k8s.V1Deployment) => {
+    const name = d.metadata?.name;
+    if (name && !t1.has(name) && d.metadata?.annotations?.['runbook.dev/rolled-back-by']) t1.set(name, Date.now());
+  }, () => undefined);
+
+  const latencies: number[] = [];
+  for (const name of targets) {
+    await apps.patchNamespacedDeployment({ name, namespace: ns, body: { spec: { template: { metadata: { labels: { 'chaos.runbook.dev/crashloop': 'true' } }, spec: { containers: [{ name: 'app', image: 'bench.test/app:2' }] } } } } }, mergePatch());
+    try {
+      await waitUntil(`rollback of ${name}`, async () => t1.has(name), 60_000);
+    } catch (e) {
+      console.log(`[bench] ${name}: ${(e as Error).message}`);
+      continue;
+    }
+    if (t0.has(name)) latencies.push(t1.get(name)! - t0.get(name)!);
+    // Let the bad pods go before the next rollout (else the namespace looks like a shared cause).
+    await waitUntil(`${name} healthy`, async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name},chaos.runbook.dev/crashloop=true` });
+      return pods.items.length === 0;
+    }, 120_000);
+  }
+  podWatch.abort(); depWatch.abort();
+  await op.stop();
+  const heapPerPod = (after.heapUsed - before.heapUsed) / Math.max(1, cachedPods);
+  const rssPerPod = (after.rss - before.rss) / Math.max(1, cachedPods);
+  console.log(JSON.stringify({
+    scale: { deployments: n, replicas, cachedPods },
+    rollbacks: latencies.length,
+    latencyMs: latencies.length ? { p50: pct(latencies, 50), p90: pct(latencies, 90), p99: pct(latencies, 99), max: Math.max(...latencies), min: Math.min(...latencies) } : null,
+    memory: { heapUsedMB: +(after.heapUsed / 2 ** 20).toFixed(1), rssMB: +(after.rss / 2 ** 20).toFixed(1), heapPerCachedPodKB: +(heapPerPod / 1024).toFixed(2), rssPerCachedPodKB: +(rssPerPod / 1024).toFixed(2) },
+  }));
+  await core.deleteNamespace({ name: ns }).catch(() => undefined);
+}
+
+async function main(): Promise<void> {
+  const h = ensureCluster();
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(h.kubeconfig);
+  for (const n of scales) await runScale(kc, n);
+  process.exit(0);
+}
+
+void main().catch((e) => { console.error(e); process.exit(1); });
