@@ -149,6 +149,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   for (const i of informers) i.start();
 
   let workersStarted = false;
+  // A graceful stop() steps down on purpose: it must go on to release the Lease instead of exiting.
+  let stopping = false;
   const startWorkers = async () => {
     if (workersStarted) return;
     // Act only on a synced view of the world.
@@ -174,6 +176,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     onStartedLeading: () => { metrics.isLeader.set(1); void startWorkers().catch((e) => log.error('starting workers failed', { error: (e as Error).message })); },
     onStoppedLeading: () => {
       metrics.isLeader.set(0);
+      if (stopping) return; // stop() already drains the queues and then releases the Lease
       log.error('leadership lost: stopping all work');
       for (const q of queues) void q.shutdown({ drain: 'inflight' });
       (opts.onLostLeadership ?? (() => process.exit(1)))();
@@ -207,6 +210,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   return {
     metrics, elector, server, caches,
     async stop() {
+      stopping = true;
       await Promise.all(queues.map((q) => q.shutdown({ drain: 'inflight' })));
       await elector.stop();
       await Promise.all(informers.map((i) => i.stop()));

@@ -204,7 +204,7 @@ export class IncidentReconciler {
           status.observedGeneration = gen;
           incident = await this.writeStatus(key, incident, status);
           status = structuredClone(incident.status ?? {}) as IncidentStatus;
-          await this.flushEvents(incident, events);
+          // Events are flushed after the action: they are not on the critical path of a rollback.
         },
       });
       status.remediation = remediation;
@@ -212,6 +212,7 @@ export class IncidentReconciler {
         // The Deployment changed under us: diagnose again from the new state.
         this.transition(status, 'Diagnosing', Reason.RollbackConflict, remediation.message ?? 'the Deployment changed; re-diagnosing', note);
         status.diagnosis = undefined;
+        diagnosis = undefined; // else decideNow() reuses the stale proposal and re-enters Remediating without a diagnosis
         requeue.push(1);
       }
       decision = decideNow();

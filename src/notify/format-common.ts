@@ -2,11 +2,12 @@
  * Shared, pure helpers for the notification formatters (Slack, PagerDuty, webhook).
  *
  * Two kinds of strings leave the process:
- * - free text (summary, reason, ask, actionsTaken, log signatures, metric string values) always goes through
+ * - free text (summary, actionsTaken, log signatures, metric string values) always goes through
  *   `safeText` = `redactText` + a length bound, even though the caller is expected to have redacted already;
  * - identifiers (incident name / uid, namespace, target, phase, tier name, metric keys) go through `safeIdent`:
  *   kept verbatim (so the reader can find the object) unless the redactor detects PHI or a secret in them;
- * - the operator-generated `ask` goes through `safeOperatorText` (verbatim unless PHI is detected).
+ * - the operator-generated `ask` and `reason` (escalation messages with tier numbers and deadlines) go through
+ *   `safeOperatorText` (verbatim unless PHI, a secret or a labelled identifier is detected).
  */
 import { Placeholder, redactText } from '../redact/phi.js';
 import type { LogSignature, NotificationEvent, NotificationImpact, NotificationLinks } from './types.js';

@@ -121,7 +121,7 @@ export function buildPagerDutyEvent(ev: NotificationEvent, routingKey: string): 
       log_signatures: boundedSignatures(ev.logSignatures),
       metrics: boundedMetrics(ev.metrics),
       ask: safeOperatorText(ev.ask, 1000),
-      reason: safeText(ev.reason, 500),
+      reason: safeOperatorText(ev.reason, 500),
       incident: name,
       namespace,
       phase: safeIdent(ev.phase, 63),

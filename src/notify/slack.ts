@@ -91,7 +91,7 @@ function field(title: string, value: string): SlackTextObject {
 
 export function buildSlackMessage(ev: NotificationEvent): SlackMessage {
   const summary = safeText(ev.summary, 1000);
-  const reason = safeText(ev.reason, 500);
+  const reason = safeOperatorText(ev.reason, 500);
   const ask = safeOperatorText(ev.ask, 1000);
   const phase = safeIdent(ev.phase, 63);
   const tierName = safeIdent(ev.tierName, 80);

@@ -69,7 +69,7 @@ export function buildWebhookBody(ev: NotificationEvent): WebhookBody {
     },
     escalation: { tier: ev.tier, tierName: safeIdent(ev.tierName, 80) },
     summary: safeText(ev.summary, 1000),
-    reason: safeText(ev.reason, 500),
+    reason: safeOperatorText(ev.reason, 500),
     description: describeIncident(ev),
     impact: impactDetails(ev.impact),
     stepsAttempted: boundedActions(ev.actionsTaken),
