@@ -8,6 +8,7 @@ import { createLogger } from './log.js';
 import { makeClients } from './kube/clients.js';
 import { startOperator } from './operator.js';
 import { buildEscalator, buildRoutes } from './escalate/wiring.js';
+import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-log.js';
 
 async function main(): Promise<void> {
   const log = createLogger();
@@ -27,7 +28,16 @@ async function main(): Promise<void> {
     log.error('cannot reach the Kubernetes API server', { server: cluster?.server, error: (e as Error).message });
     process.exit(1);
   }
-  const handle = await startOperator({ config, log, clients, escalator: buildEscalator(config, log), routes: buildRoutes(config, log) });
+  let incidentLog: Awaited<ReturnType<typeof openIncidentLog>> | undefined;
+  if (config.incidentLogDatabaseUrlFile) {
+    try {
+      incidentLog = await openIncidentLog(config.incidentLogDatabaseUrlFile, log, process.env);
+    } catch (e) { log.error('invalid incident log configuration', { error: (e as Error).message }); process.exit(2); }
+  }
+  const handle = await startOperator({
+    config, log, clients, escalator: buildEscalator(config, log), routes: buildRoutes(config, log), onStatusWritten: incidentLog?.writer.enqueue,
+  });
+  if (incidentLog) wireIncidentLog(incidentLog, handle, config.watchNamespaces);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -36,6 +46,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try { await handle.stop(); } catch (e) { log.error('shutdown error', { error: (e as Error).message }); }
+    await incidentLog?.writer.close(3_000).catch((e) => log.error('incident log close error', { error: (e as Error).message }));
     log.info('stopped');
     log.end();
     setTimeout(() => process.exit(0), 50).unref();

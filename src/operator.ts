@@ -41,6 +41,8 @@ export interface OperatorOptions {
   clock?: Clock;
   escalator?: (deps: { clients: KubeClients; incidents: IncidentClient; metrics: OperatorMetrics; caches: Caches }) => Escalator;
   routes?: (deps: { clients: KubeClients; incidents: IncidentClient; caches: Caches }) => Record<string, Route>;
+  /** Called after every Incident status write (the durable incident log hooks in here). */
+  onStatusWritten?: (incident: Incident) => void;
   /** Leadership lost: the default exits the process (as controller-runtime does) so nothing acts without the lease. */
   onLostLeadership?: () => void;
 }
@@ -103,7 +105,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     onRollback: (ns) => metrics.rollbacks.inc({ namespace: ns }),
   });
   const incidentReconciler = new IncidentReconciler({
-    clock, config, log, caches, incidents: incidentClient, events, remediator,
+    clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten,
     escalator: opts.escalator?.({ clients, incidents: incidentClient, metrics, caches }),
     diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000 }, incident, target, others),
   });

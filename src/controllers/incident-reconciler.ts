@@ -73,6 +73,8 @@ export interface IncidentReconcilerDeps {
   remediator: Remediator;
   escalator?: Escalator;
   onPhase?(incident: Incident, from: Phase | undefined, to: Phase): void;
+  /** Called after every successful status write (e.g. the durable incident log); must not throw. */
+  onStatusWritten?(incident: Incident): void;
 }
 
 type NewEvent = { type: 'Normal' | 'Warning'; reason: string; message: string };
@@ -94,6 +96,7 @@ export class IncidentReconciler {
   private async writeStatus(key: string, incident: Incident, status: IncidentStatus): Promise<Incident> {
     const updated = await this.d.incidents.replaceStatus(incident, status);
     this.written.set(key, updated);
+    try { this.d.onStatusWritten?.(updated); } catch (e) { this.d.log.warn('status hook failed', { error: (e as Error).message }); }
     return updated;
   }
 

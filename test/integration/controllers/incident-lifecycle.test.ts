@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { applyYaml, createTestNamespace, deleteNamespace, ensureCluster, getJson, kubectl, repoRoot, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
-import { condition, incidentEventReasons, timelineProblems, type Json } from '../../harness/operator-observe.js';
+import { condition, deleteLease, incidentEventReasons, timelineProblems, type Json } from '../../harness/operator-observe.js';
 import {
   applyDeployment, createIncident, getIncident, listPods, listReplicaSets, orderedIndices, summariseIncident, timelineTypes, waitForHealthy,
   waitForIncidentPhase, waitForRevision,
@@ -59,7 +59,10 @@ describe('controllers: incident lifecycle (operator process)', function () {
   });
   after(async () => {
     await op?.kill();
-    if (ns) await deleteNamespace(ns);
+    if (ns) {
+      await deleteLease(`incident-operator-${ns}`); // the harness's default lease name
+      await deleteNamespace(ns);
+    }
   });
 
   describe('a healthy target (deploy/samples)', () => {
