@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { GROUP, INCIDENT_PLURAL, VERSION, type Incident } from './api/incident.js';
 import type { OperatorConfig } from './config.js';
 import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from './decide/kube-types.js';
-import type { Caches, ReadCache } from './controllers/caches.js';
+import { controllerOwnerKey, OWNER_INDEX, type Caches, type ReadCache } from './controllers/caches.js';
 import { CrashLoopDetector } from './controllers/crashloop-detector.js';
 import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder.js';
 import { IncidentReconciler, type Escalator } from './controllers/incident-reconciler.js';
@@ -67,14 +67,15 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const metrics = new OperatorMetrics();
   const incidentClient = new IncidentClient(clients.custom);
 
-  const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, transform?: (o: T) => T) => // eslint-disable-line @typescript-eslint/no-explicit-any
-    new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, transform }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, transform?: (o: T) => T, indexed = false) => // eslint-disable-line @typescript-eslint/no-explicit-any
+    new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, transform, // eslint-disable-line @typescript-eslint/no-explicit-any
+      ...(indexed ? { indexers: { [OWNER_INDEX]: controllerOwnerKey } } : {}) });
 
   const incidentsInf = inf<Incident & k8s.KubernetesObject>('incidents', `/apis/${GROUP}/${VERSION}/${INCIDENT_PLURAL}`,
     () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: INCIDENT_PLURAL }));
   const deploymentsInf = inf<k8s.V1Deployment>('deployments', '/apis/apps/v1/deployments', () => clients.apps.listDeploymentForAllNamespaces());
-  const replicaSetsInf = inf<k8s.V1ReplicaSet>('replicasets', '/apis/apps/v1/replicasets', () => clients.apps.listReplicaSetForAllNamespaces());
-  const podsInf = inf<k8s.V1Pod>('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces(), projectPod);
+  const replicaSetsInf = inf<k8s.V1ReplicaSet>('replicasets', '/apis/apps/v1/replicasets', () => clients.apps.listReplicaSetForAllNamespaces(), undefined, true);
+  const podsInf = inf<k8s.V1Pod>('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces(), projectPod, true);
   const namespacesInf = inf<k8s.V1Namespace>('namespaces', '/api/v1/namespaces', () => clients.core.listNamespace());
   const policiesInf = inf<k8s.KubernetesObject & { spec?: unknown }>('escalationpolicies', `/apis/${GROUP}/${VERSION}/escalationpolicies`,
     () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: 'escalationpolicies' }));
@@ -83,6 +84,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const asCache = <T>(i: ResilientInformer<any>): ReadCache<T> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
     get: (ns, name) => i.get(ns ?? '', name) as T | undefined,
     list: (ns) => i.list(ns) as readonly T[],
+    byOwner: (ns, owner) => i.byIndex(OWNER_INDEX, `${ns}/${owner}`) as T[],
   });
   const caches: Caches = {
     incidents: asCache<Incident>(incidentsInf),

@@ -5,6 +5,16 @@ import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from '../
 export interface ReadCache<T> {
   get(namespace: string | undefined, name: string): T | undefined;
   list(namespace?: string): readonly T[];
+  /** Objects whose controller owner is `namespace/ownerName` (pods by ReplicaSet, ReplicaSets by Deployment). */
+  byOwner?(namespace: string, ownerName: string): readonly T[];
+}
+
+export const OWNER_INDEX = 'controller-owner';
+
+/** Index function: `namespace/name` of the object's controller owner. */
+export function controllerOwnerKey(o: { metadata?: { namespace?: string; ownerReferences?: readonly { name?: string; controller?: boolean }[] } }): string[] {
+  const owner = o.metadata?.ownerReferences?.find((r) => r.controller);
+  return owner?.name ? [`${o.metadata?.namespace ?? ''}/${owner.name}`] : [];
 }
 
 export interface Caches {

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { isAlreadyExists } from '../runtime/kube-errors.js';
 import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
 import type { Caches } from './caches.js';
-import { podsOfReplicaSets } from './target-snapshot.js';
+import { podsOf, replicaSetsOf } from './target-snapshot.js';
 
 export interface CrashLoopDetectorDeps {
   caches: Caches;
@@ -37,9 +37,9 @@ export class CrashLoopDetector {
     const { namespace, name } = splitKey(key);
     const deployment = this.d.caches.deployments.get(namespace, name);
     if (!deployment) return;
-    const owned = ownedReplicaSets(deployment, this.d.caches.replicaSets.list(namespace));
+    const owned = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name));
     const replicaSets = owned.map((o) => o.replicaSet);
-    const pods = podsOfReplicaSets(this.d.caches.pods.list(namespace), new Set(replicaSets.map((r) => r.metadata?.name ?? '')));
+    const pods = podsOf(this.d.caches, namespace, new Set(replicaSets.map((r) => r.metadata?.name ?? '')));
     const decision = detectCrashLoop({
       deployment, replicaSets, pods,
       namespaceLabels: this.d.caches.namespaces.get(undefined, namespace)?.metadata?.labels,

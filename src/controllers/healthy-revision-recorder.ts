@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../runtime/clock.js';
 import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
 import type { Caches } from './caches.js';
-import { isDeploymentHealthy } from './target-snapshot.js';
+import { isDeploymentHealthy, replicaSetsOf } from './target-snapshot.js';
 import { openIncidentFor } from './crashloop-detector.js';
 
 export class HealthyRevisionRecorder {
@@ -35,7 +35,7 @@ export class HealthyRevisionRecorder {
     if (!isDeploymentHealthy(deployment)) { this.healthySince.delete(key); return; }
     let seen = this.healthySince.get(key);
     if (!seen || seen.key !== stateKey) { seen = { key: stateKey, since: now }; this.healthySince.set(key, seen); }
-    const replicaSets = ownedReplicaSets(deployment, this.d.caches.replicaSets.list(namespace)).map((o) => o.replicaSet);
+    const replicaSets = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name)).map((o) => o.replicaSet);
     const assessment = assessHealthyRevision(deployment, replicaSets, now, this.d.config.healthyStableWindowSeconds, seen.since);
     if (assessment.annotationValue) {
       await this.d.apps.patchNamespacedDeployment({

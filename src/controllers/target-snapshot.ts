@@ -20,14 +20,26 @@ export function podsOfReplicaSets(pods: readonly KubePod[], rsNames: ReadonlySet
   return pods.filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'ReplicaSet' && o.controller && rsNames.has(o.name ?? "")));
 }
 
+/** Pods controlled by the given ReplicaSets: through the owner index when the cache has one. */
+export function podsOf(caches: Caches, namespace: string, rsNames: ReadonlySet<string>): KubePod[] {
+  const byOwner = caches.pods.byOwner;
+  if (!byOwner) return podsOfReplicaSets(caches.pods.list(namespace), rsNames);
+  return [...rsNames].flatMap((rs) => byOwner(namespace, rs)).filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'ReplicaSet' && o.controller));
+}
+
+/** ReplicaSets controlled by the Deployment name: through the owner index when the cache has one. */
+export function replicaSetsOf(caches: Caches, namespace: string, deployment: string): readonly KubeReplicaSet[] {
+  return caches.replicaSets.byOwner?.(namespace, deployment) ?? caches.replicaSets.list(namespace);
+}
+
 export function snapshotTarget(caches: Caches, namespace: string, name: string, restartThreshold: number): TargetSnapshot {
   const deployment = caches.deployments.get(namespace, name);
   if (!deployment) {
     return { replicaSets: [], pods: [], healthy: false, summary: `Deployment ${namespace}/${name} not found` };
   }
-  const owned = ownedReplicaSets(deployment, caches.replicaSets.list(namespace));
+  const owned = ownedReplicaSets(deployment, replicaSetsOf(caches, namespace, name));
   const replicaSets = owned.map((o) => o.replicaSet);
-  const pods = podsOfReplicaSets(caches.pods.list(namespace), new Set(replicaSets.map((r) => r.metadata?.name ?? '')));
+  const pods = podsOf(caches, namespace, new Set(replicaSets.map((r) => r.metadata?.name ?? '')));
   const podHealth = summarisePodHealth(deployment, replicaSets, pods, restartThreshold);
   const healthy = isDeploymentHealthy(deployment) && podHealth.crashLoopingPods === 0;
   return { deployment, replicaSets, pods, podHealth, healthy, summary: podHealth.summary };
