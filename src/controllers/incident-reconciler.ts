@@ -13,6 +13,7 @@ import { decidePhase, type RemediationState } from '../decide/incident-phase.js'
 import { appendTimeline, jsonEqual, setCondition } from '../decide/status-ops.js';
 import type { Clock } from '../runtime/clock.js';
 import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
+import { isConflict } from '../runtime/kube-errors.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { IncidentClient } from '../kube/incident-client.js';
 import type { Logger } from '../log.js';
@@ -279,7 +280,18 @@ export class IncidentReconciler {
     if (this.d.escalator?.deliver) {
       const delivered = await this.d.escalator.deliver(incident, structuredClone(incident.status ?? {}), this.d.clock.now());
       if (delivered) {
-        if (!jsonEqual(incident.status ?? {}, delivered.status)) incident = await this.writeStatus(key, incident, stripUndefined(delivered.status));
+        // Delivery already happened: a conflicting spec change (a person acknowledging) must not lose the
+        // record, or the notification would be sent again. Only this operator writes status, so the
+        // fresh object's status differs from ours only by what the spec change caused: re-read and retry.
+        for (let attempt = 0; attempt < 4 && !jsonEqual(incident.status ?? {}, delivered.status); attempt++) {
+          try {
+            incident = await this.writeStatus(key, incident, stripUndefined({ ...(incident.status ?? {}), notifications: delivered.status.notifications }));
+          } catch (e) {
+            if (!isConflict(e) || attempt === 3) throw e;
+            incident = await this.d.incidents.get(namespace, name);
+            delivered.status = { ...(incident.status ?? {}), notifications: delivered.status.notifications };
+          }
+        }
         requeue.push(delivered.requeueAfterMs);
       }
     }

@@ -1,8 +1,8 @@
 /**
  * Alertmanager intents → Incidents. A firing alert creates the Incident under a deterministic name
  * (de-duplicated by fingerprint: a repeat only records "last seen"); a resolved alert is recorded and,
- * when configured, resolves the Incident. Alerts without a target Deployment cannot satisfy the runbooks
- * that need one and are reported back as skipped.
+ * when configured, resolves the Incident. Alerts without a `deployment` label cannot satisfy the runbooks
+ * that need a target: they are logged and create nothing.
  */
 import { GROUP, INCIDENT_KIND, VERSION, type Incident } from '../api/incident.js';
 import type { IncidentIntent } from '../intake/alertmanager.js';

@@ -60,10 +60,13 @@ export interface IncidentLogWriterOptions {
 
 export const DefaultMaxPending = 1000;
 export const DefaultRetry = { baseMs: 500, capMs: 30_000 } as const;
-/** Incident uids remembered with the resourceVersion last written (skips unchanged states on resync). */
+/** Incident uids remembered with the state last written (skips unchanged states: status writes of conditions only, resync). */
 const MaxRemembered = 10_000;
 
-interface PendingItem { record: IncidentLogRecord; version: string | undefined; label: string }
+interface PendingItem { record: IncidentLogRecord; key: string; label: string }
+
+/** Identifies what a record stores: the summary (its timelineTotal fixes the entries, which never change per seq). */
+const stateKey = (r: IncidentLogRecord): string => JSON.stringify(r.summary);
 
 /** SQLSTATE classes for data the server will never accept: retrying cannot help. */
 const isDataError = (code: string | undefined): boolean => !!code && (code.startsWith('22') || code.startsWith('23'));
@@ -79,7 +82,7 @@ export class IncidentLogWriter {
   private readonly maxPending: number;
   private readonly backoff: Backoff;
   private readonly pending = new Map<string, PendingItem>();
-  private readonly lastWritten = new Map<string, string | undefined>();
+  private readonly lastWritten = new Map<string, string>();
   private readonly counters = { written: 0, entriesWritten: 0, failures: 0, dropped: 0, rejected: 0, lostEntries: 0 };
   private tablesReady = false;
   private failing = false;
@@ -112,11 +115,11 @@ export class IncidentLogWriter {
       if (this.stopped) return;
       const uid = incident.metadata?.uid;
       if (!uid) return;
-      const version = incident.metadata.resourceVersion;
-      if (!this.pending.has(uid) && version !== undefined && this.lastWritten.has(uid) && this.lastWritten.get(uid) === version) return;
       const record = incidentLogRecord(incident);
       if (!record) return;
-      const item: PendingItem = { record, version, label: `${incident.metadata.namespace}/${incident.metadata.name}` };
+      const key = stateKey(record);
+      if (!this.pending.has(uid) && this.lastWritten.get(uid) === key) return; // already in the log
+      const item: PendingItem = { record, key, label: `${incident.metadata.namespace}/${incident.metadata.name}` };
       if (!this.pending.has(uid) && this.pending.size >= this.maxPending) {
         const oldest = this.pending.keys().next().value as string;
         this.pending.delete(oldest);
@@ -210,7 +213,7 @@ export class IncidentLogWriter {
       try {
         const inserted = await this.write(item);
         if (this.pending.get(uid) === item) this.pending.delete(uid);
-        this.remember(uid, item.version);
+        this.remember(uid, item.key);
         this.counters.written += 1;
         this.counters.entriesWritten += inserted;
         this.backoff.reset();
@@ -236,9 +239,9 @@ export class IncidentLogWriter {
     }
   }
 
-  private remember(uid: string, version: string | undefined): void {
+  private remember(uid: string, key: string): void {
     this.lastWritten.delete(uid);
-    this.lastWritten.set(uid, version);
+    this.lastWritten.set(uid, key);
     if (this.lastWritten.size > MaxRemembered) this.lastWritten.delete(this.lastWritten.keys().next().value as string);
   }
 

@@ -6,14 +6,13 @@
  *     deploys a new healthy image, the restarted operator sees the Deployment moved on and does not roll back.
  */
 import { expect } from 'chai';
-import { createTestNamespace, deleteNamespace, kubectl } from '../../harness/cluster.js';
+import { createTestNamespace, deleteNamespace, kubectl, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import {
-  OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, adminAppsApi, applyDeployment, badRollout, getDeployment, imageOf,
+  OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, adminAppsApi, applyDeployment, getDeployment, imageOf,
   listIncidents, replicaSetsByRevision, revisionOf, sleep, summariseIncident, templateHasCrashLoop, waitForHealthy,
   waitForIncidentPhase, waitForLastKnownGood, waitForRevision, type Json,
 } from '../../harness/rollout.js';
-import { waitFor } from '../../harness/cluster.js';
 import { planRollback } from '../../../src/decide/rollback-plan.js';
 import { applyRollbackPatch, withRollbackRecord } from '../../../src/remediate/rollback-executor.js';
 

@@ -145,7 +145,7 @@ describe('incident-log/incident-log-writer', () => {
     expect(writer.stats()).to.include({ written: 2, entriesWritten: 6, pending: 0 });
   });
 
-  it('retries with backoff while the database is down and logs no connection details beyond the error', async () => {
+  it('retries with growing attempts while the database is down, then logs the recovery', async () => {
     const { db, writer, logs } = make();
     db.up = false;
     writer.start().enqueue(inc('a', 2));
@@ -177,8 +177,9 @@ describe('incident-log/incident-log-writer', () => {
 
   describe('replays never duplicate rows', () => {
     const cases: { name: string; second: Incident; wantCommits: number; wantNew: number }[] = [
-      { name: 'the same resourceVersion again is skipped', second: inc('a', 3), wantCommits: 1, wantNew: 0 },
-      { name: 'a new resourceVersion with the same entries inserts nothing', second: inc('a', 3, { rv: 'x' }), wantCommits: 2, wantNew: 0 },
+      { name: 'the same state again is skipped', second: inc('a', 3), wantCommits: 1, wantNew: 0 },
+      { name: 'the same state under a new resourceVersion (conditions-only write) is skipped', second: inc('a', 3, { rv: 'x' }), wantCommits: 1, wantNew: 0 },
+      { name: 'a new phase with the same entries updates the summary and inserts no row', second: inc('a', 3, { phase: 'Resolved' }), wantCommits: 2, wantNew: 0 },
       { name: 'a rolled timeline inserts only the new entries', second: inc('a', 5, { from: 2 }), wantCommits: 2, wantNew: 2 },
     ];
     for (const c of cases) {
