@@ -12,6 +12,7 @@ import { CrashLoopDetector } from './controllers/crashloop-detector.js';
 import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder.js';
 import { IncidentReconciler, type Escalator } from './controllers/incident-reconciler.js';
 import { runDiagnosis } from './diagnose/run-diagnosis.js';
+import { checkDatabase } from './diagnose/database-checks.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
 import { projectPod } from './kube/pod-projection.js';
 import { IncidentClient } from './kube/incident-client.js';
@@ -109,6 +110,10 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten,
     escalator: opts.escalator?.({ clients, incidents: incidentClient, metrics, caches }),
+    checkDatabaseHealthy: async (incident) => {
+      const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true });
+      return { healthy: !!ev.connectivity?.reachable && !!ev.load && ev.load.longRunningQueries.length === 0, summary: ev.summary };
+    },
     diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000 }, incident, target, others),
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });

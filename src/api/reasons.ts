@@ -4,6 +4,7 @@ export const ConditionType = {
   Diagnosed: 'Diagnosed',
   Remediated: 'Remediated',
   TargetHealthy: 'TargetHealthy',
+  DatabaseHealthy: 'DatabaseHealthy',
   Acknowledged: 'Acknowledged',
   AcknowledgeDeadlineExceeded: 'AcknowledgeDeadlineExceeded',
   ResponseDeadlineExceeded: 'ResponseDeadlineExceeded',

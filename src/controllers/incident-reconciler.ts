@@ -73,6 +73,8 @@ export interface IncidentReconcilerDeps {
   diagnose(incident: Incident, target: TargetSnapshot | undefined, otherCrashLooping: string[]): Promise<DiagnosisRecord>;
   remediator: Remediator;
   escalator?: Escalator;
+  /** Fresh database check while monitoring a database incident (reachable and no query over the threshold). */
+  checkDatabaseHealthy?(incident: Incident): Promise<{ healthy: boolean; summary: string }>;
   onPhase?(incident: Incident, from: Phase | undefined, to: Phase): void;
   /** Called after every successful status write (e.g. the durable incident log); must not throw. */
   onStatusWritten?(incident: Incident): void;
@@ -179,14 +181,21 @@ export class IncidentReconciler {
       }
     }
 
-    // 5. remediate.
+    // 5. remediate. While monitoring a database incident, its health is re-checked (the diagnosis is old).
+    let databaseHealthy = diagnosis?.database ? (diagnosis.database.connectivity?.reachable ?? false) && (diagnosis.database.load?.longRunningQueries.length ?? 0) === 0 : undefined;
+    if (status.phase === 'Monitoring' && !targetName && incident.spec.database && this.d.checkDatabaseHealthy) {
+      const check = await this.d.checkDatabaseHealthy(incident);
+      databaseHealthy = check.healthy;
+      status.conditions = setCondition(status.conditions, { type: ConditionType.DatabaseHealthy, status: check.healthy ? 'True' : 'False', reason: check.healthy ? 'NoLongRunningQueries' : 'DatabaseUnhealthy', message: check.summary }, now, gen);
+      requeue.push(15_000);
+    }
     let remediation = (status.remediation ?? { state: 'None' }) as RemediationRecord;
     const decideNow = () => decidePhase({
       now,
       phase: status.phase,
       hasTarget: !!targetName,
       target: target ? { exists: !!target.deployment, healthy: target.healthy, summary: target.summary } : undefined,
-      databaseHealthy: diagnosis?.database ? (diagnosis.database.connectivity?.reachable ?? false) && (diagnosis.database.load?.longRunningQueries.length ?? 0) === 0 : undefined,
+      databaseHealthy,
       resolvedByPerson: incident.spec.resolution ? { by: incident.spec.resolution.resolvedBy, note: incident.spec.resolution.note } : undefined,
       diagnosisComplete: !!diagnosis && diagnosis.generation === (gen ?? 0),
       proposal: diagnosis?.proposal,
