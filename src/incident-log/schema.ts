@@ -104,7 +104,7 @@ export function insertEntries(t: LogTables, rows: readonly TimelineRow[]): { tex
     return `(${ENTRY_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
   });
   return {
-    text: `INSERT INTO ${t.entries} (${ENTRY_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+    text: `INSERT INTO ${t.entries} (${ENTRY_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (incident_uid, seq) DO NOTHING`,
     values,
   };
 }

@@ -169,14 +169,14 @@ export function describeIncident(ev: NotificationEvent): string {
   return truncate(
     `${ev.severity} (${SeverityDescriptions[ev.severity]}) incident ${safeIdent(ev.incidentName, 253)} ` +
       `in namespace ${safeIdent(ev.namespace, 63)}${target}, phase ${safeIdent(ev.phase, 63)}, ` +
-      `escalation tier ${ev.tier} (${safeIdent(ev.tierName, 80)}): ${safeText(ev.summary, 500)}`,
+      `escalation tier ${ev.tier} (${safeIdent(ev.tierName, 80)}): ${safeOperatorText(ev.summary, 500)}`,
     1000,
   );
 }
 
 /** Redacted, bounded timeline (keeps the most recent entries; notes how many were left out). */
 export function boundedActions(actions: readonly string[], max = MaxActions, maxLength = 300): string[] {
-  const cleaned = actions.map((a) => safeText(a, maxLength)).filter((a) => a.length > 0);
+  const cleaned = actions.map((a) => safeOperatorText(a, maxLength)).filter((a) => a.length > 0);
   if (cleaned.length <= max) return cleaned;
   const kept = cleaned.slice(cleaned.length - (max - 1));
   return [`(${cleaned.length - kept.length} earlier steps omitted)`, ...kept];

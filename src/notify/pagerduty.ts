@@ -104,7 +104,7 @@ export function buildPagerDutyEvent(ev: NotificationEvent, routingKey: string): 
   const component = safeIdent(ev.target ?? ev.incidentName, 253);
   const tierName = safeIdent(ev.tierName, 80);
   const summary = truncate(
-    `[${ev.severity}] ${namespace}/${component}: ${safeText(ev.summary, 900)} (tier ${ev.tier} ${tierName})`,
+    `[${ev.severity}] ${namespace}/${component}: ${safeOperatorText(ev.summary, 900)} (tier ${ev.tier} ${tierName})`,
     PagerDutySummaryMax,
   );
   const payload: PagerDutyPayload = {

@@ -90,7 +90,7 @@ function field(title: string, value: string): SlackTextObject {
 }
 
 export function buildSlackMessage(ev: NotificationEvent): SlackMessage {
-  const summary = safeText(ev.summary, 1000);
+  const summary = safeOperatorText(ev.summary, 1000);
   const reason = safeOperatorText(ev.reason, 500);
   const ask = safeOperatorText(ev.ask, 1000);
   const phase = safeIdent(ev.phase, 63);

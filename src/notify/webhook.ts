@@ -68,7 +68,7 @@ export function buildWebhookBody(ev: NotificationEvent): WebhookBody {
       phase: safeIdent(ev.phase, 63),
     },
     escalation: { tier: ev.tier, tierName: safeIdent(ev.tierName, 80) },
-    summary: safeText(ev.summary, 1000),
+    summary: safeOperatorText(ev.summary, 1000),
     reason: safeOperatorText(ev.reason, 500),
     description: describeIncident(ev),
     impact: impactDetails(ev.impact),
