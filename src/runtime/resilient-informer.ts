@@ -28,6 +28,8 @@ import { backoffDelay } from './backoff.js';
 import { type Clock, type RuntimeLogger, type Scheduler, type TimerHandle, safeLog, stderrLogger, systemClock, systemScheduler, withTimeout } from './clock.js';
 import { describeError, isGone } from './kube-errors.js';
 import { keyOf } from './work-queue.js';
+import { isRecord, sanitizeObject } from './cache-objects.js';
+
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (obj: T) => void;
@@ -82,28 +84,6 @@ interface WatchSession {
   controller?: AbortController;
   openedAt?: number;
   ended: boolean;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-export function deepFreeze<T>(value: T): T {
-  if (!isRecord(value) || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
-  Object.freeze(value);
-  for (const k of Object.keys(value)) deepFreeze(value[k]);
-  return value;
-}
-
-/** Returns a deep-frozen copy-on-top of `obj` without `metadata.managedFields`. */
-export function sanitizeObject<T>(obj: T): T {
-  if (!isRecord(obj)) return obj;
-  const meta = obj.metadata;
-  if (isRecord(meta) && 'managedFields' in meta) {
-    const { managedFields: _dropped, ...rest } = meta;
-    return deepFreeze({ ...obj, metadata: rest } as T);
-  }
-  return deepFreeze(obj);
 }
 
 function abortedController(): AbortController {
