@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 if [ -n "${KUBECONFIG:-}" ] || [ -f "$HOME/.kube/config" ] || [ -n "${KUBERNETES_SERVICE_HOST:-}" ]; then
-  exec npx tsx src/main.ts
+  exec node --import tsx src/main.ts
 fi
 echo "[run-operator] no cluster configured: starting the local control plane (first run builds it)" >&2
 admin_kubeconfig="$(bash test/cluster/up.sh)"
@@ -18,7 +18,7 @@ kc wait --for=condition=Established --timeout=60s crd/incidents.runbook.dev crd/
 kc apply -f deploy/rbac.yaml >&2
 sa_kubeconfig=".cache/operator-sa-kubeconfig.yaml"
 server=$(kc config view --minify --raw -o jsonpath='{.clusters[0].cluster.server}')
-ca=$(kc config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+ca=$(kc config view --minify --raw --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
 token=$(kc create token incident-operator -n incident-operator-system --duration 24h)
 umask 077
 cat > "$sa_kubeconfig" <<KCFG
@@ -38,4 +38,4 @@ KCFG
 echo "[run-operator] admin KUBECONFIG for you:      $admin_kubeconfig" >&2
 echo "[run-operator] operator runs as ServiceAccount incident-operator-system/incident-operator" >&2
 echo "[run-operator] try: KUBECONFIG=$admin_kubeconfig kubectl apply -f deploy/samples/" >&2
-KUBECONFIG="$sa_kubeconfig" HTTP_HOST="${HTTP_HOST:-127.0.0.1}" exec npx tsx src/main.ts
+KUBECONFIG="$sa_kubeconfig" HTTP_HOST="${HTTP_HOST:-127.0.0.1}" exec node --import tsx src/main.ts
