@@ -29,6 +29,11 @@ export interface OperatorConfig {
   watchdogSeconds: number;
   incidentLogDatabaseUrlFile?: string;
   alertmanagerTokenFile?: string;
+  alertmanagerResolvesIncidents: boolean;
+  /** Operator-wide default EscalationPolicy (name in operatorNamespace); built-in runbook policy when unset. */
+  escalationPolicy?: string;
+  /** PagerDuty Events API v2 URL override. */
+  pagerDutyEventsUrl?: string;
   logLevel: string;
   /** Only act on objects in these namespaces (all when undefined). */
   watchNamespaces?: string[];
@@ -113,6 +118,9 @@ export function loadConfig(env: Env): OperatorConfig {
     watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 300, 5, 3_600),
     incidentLogDatabaseUrlFile: env.INCIDENT_LOG_DATABASE_URL_FILE || undefined,
     alertmanagerTokenFile: env.ALERTMANAGER_TOKEN_FILE || undefined,
+    alertmanagerResolvesIncidents: bool(env, 'ALERTMANAGER_RESOLVES_INCIDENTS', false),
+    escalationPolicy: env.ESCALATION_POLICY || undefined,
+    pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     watchNamespaces: env.WATCH_NAMESPACES ? env.WATCH_NAMESPACES.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
     failpoint: env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-rollback-intent' ? 'exit-after-rollback-intent' : undefined,

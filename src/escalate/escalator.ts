@@ -47,7 +47,7 @@ export class PolicyEscalator implements Escalator {
     const ref = incident.spec.escalationPolicyRef?.name;
     const byRef = ref ? this.d.policies.get(ns, ref)?.spec : undefined;
     const nsDefault = this.d.policies.get(ns, 'default')?.spec;
-    const operatorDefaultName = process.env.ESCALATION_POLICY;
+    const operatorDefaultName = this.d.config.escalationPolicy;
     const opDefault = operatorDefaultName ? this.d.policies.get(this.d.config.operatorNamespace, operatorDefaultName)?.spec : undefined;
     const r = resolvePolicy(byRef, nsDefault, opDefault ?? defaultEscalationPolicy());
     const secretNamespace = r.source === 'IncidentRef' || r.source === 'NamespaceDefault' ? ns : this.d.config.operatorNamespace;

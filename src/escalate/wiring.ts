@@ -11,7 +11,7 @@ export function buildEscalator(config: OperatorConfig, log: Logger): OperatorOpt
   return ({ clients, metrics, caches }) => new PolicyEscalator({
     core: clients.core, config, log,
     policies: caches.policies as unknown as import('../controllers/caches.js').ReadCache<PolicyObject>,
-    pagerDutyUrl: process.env.PAGERDUTY_EVENTS_URL || undefined,
+    pagerDutyUrl: config.pagerDutyEventsUrl,
     onDelivery: (channel, ok) => metrics.notifications.inc({ channel, result: ok ? 'delivered' : 'failed' }),
   });
 }
@@ -33,7 +33,7 @@ export function buildRoutes(config: OperatorConfig, log: Logger): OperatorOption
   return ({ incidents }) => ({
     '/alertmanager': createAlertmanagerHandler({
       token: tokenReader(config.alertmanagerTokenFile),
-      onIntents: (intents) => applyAlertIntents(incidents, intents, { resolveOnAlertResolved: process.env.ALERTMANAGER_RESOLVES_INCIDENTS === 'true', log }),
+      onIntents: (intents) => applyAlertIntents(incidents, intents, { resolveOnAlertResolved: config.alertmanagerResolvesIncidents, log }),
       onError: (e: unknown) => log.error('alertmanager intake failed', { error: (e as Error)?.message }),
     }),
   });
