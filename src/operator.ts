@@ -24,6 +24,7 @@ import { systemClock } from './runtime/clock.js';
 import { coordinationLeaseClient, LeaderElector } from './runtime/leader-election.js';
 import { ResilientInformer } from './runtime/resilient-informer.js';
 import { keyOf, WorkQueue } from './runtime/work-queue.js';
+import { isNotFound } from './runtime/kube-errors.js';
 import { OperatorMetrics } from './server/metrics.js';
 import { startHttpServer, type Route } from './server/http-server.js';
 
@@ -110,6 +111,15 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten,
     escalator: opts.escalator?.({ clients, incidents: incidentClient, metrics, caches }),
+    targetExists: async (namespace, name) => {
+      try {
+        await clients.apps.readNamespacedDeployment({ name, namespace });
+        return true;
+      } catch (e) {
+        if (isNotFound(e)) return false;
+        throw e;
+      }
+    },
     checkDatabaseHealthy: async (incident) => {
       const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true });
       return { healthy: !!ev.connectivity?.reachable && !!ev.load && ev.load.longRunningQueries.length === 0, summary: ev.summary };

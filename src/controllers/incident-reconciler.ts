@@ -73,6 +73,8 @@ export interface IncidentReconcilerDeps {
   diagnose(incident: Incident, target: TargetSnapshot | undefined, otherCrashLooping: string[]): Promise<DiagnosisRecord>;
   remediator: Remediator;
   escalator?: Escalator;
+  /** Live read (not the cache): does the target Deployment exist? 404 → false; other errors throw. */
+  targetExists?(namespace: string, name: string): Promise<boolean>;
   /** Fresh database check while monitoring a database incident (reachable and no query over the threshold). */
   checkDatabaseHealthy?(incident: Incident): Promise<{ healthy: boolean; summary: string }>;
   onPhase?(incident: Incident, from: Phase | undefined, to: Phase): void;
@@ -148,6 +150,12 @@ export class IncidentReconciler {
     // 3. gather the target from the caches.
     const targetName = incident.spec.target?.name;
     const target = targetName && !terminal ? snapshotTarget(this.d.caches, namespace, targetName, this.d.config.crashLoopRestartThreshold) : undefined;
+    if (target && !target.deployment && this.d.targetExists && await this.d.targetExists(namespace, targetName!)) {
+      // The cache lags behind the API server (a Deployment created with the Incident, a watch re-listing
+      // after an outage): never conclude "not found" from the cache alone. Come back once it caught up.
+      this.d.log.debug('target not in the cache yet', { incident: key, target: targetName });
+      return { requeueAfterMs: 500 };
+    }
     if (target) {
       const found = !!target.deployment;
       // Once deleted, stays "deleted" on later reconciles (the condition is already False by then).
