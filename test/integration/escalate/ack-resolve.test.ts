@@ -5,13 +5,14 @@
  * `kubectl incident timeline` prints what happened. The shipped plugin runs with our kubectl first on PATH.
  */
 import { expect } from 'chai';
-import { createTestNamespace, deleteNamespace, waitFor } from '../../harness/cluster.js';
+import { createTestNamespace, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { startReceivers, type Receivers } from '../../harness/receivers.js';
 import { applyDeployment, createIncident, sleep, waitForCrashLoop, waitForIncidentPhase } from '../../harness/rollout.js';
 import {
   applyEscalationSetup, escalationSetup, escalationSummary, getIncidentJson, pagerDutyEvents, requestsForTier, runKubectlPlugin, runPlugin,
   type Json, type PolicySetup,
+  tearDownEscalationSuite,
 } from '../../harness/escalation.js';
 
 const ACK_SECONDS = 15;
@@ -42,10 +43,7 @@ describe('escalate: acknowledge and resolve with kubectl incident (operator proc
   let failed = false;
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    const code = await op?.kill('SIGTERM');
-    if (failed) console.log(`operator exit ${code}; last log lines:\n${op?.output().split('\n').slice(-60).join('\n')}`);
-    await receivers?.close();
-    if (ns) await deleteNamespace(ns);
+    await tearDownEscalationSuite({ ops: [op], receivers, ns, failed });
   });
 
   it('ack before the deadline: no tier 2, PagerDuty acknowledge event for the paged tier', async () => {

@@ -11,12 +11,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createTestNamespace, deleteNamespace, waitFor } from '../../harness/cluster.js';
+import { createTestNamespace, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { startReceivers, type Receivers } from '../../harness/receivers.js';
 import { applyDeployment, listIncidents, sleep, waitForCrashLoop, waitForIncidentPhase } from '../../harness/rollout.js';
 import {
   applyEscalationSetup, escalationSetup, getIncidentJson, operatorHttpPort, pagerDutyEvents, type Json, type PolicySetup,
+  tearDownEscalationSuite,
 } from '../../harness/escalation.js';
 import { incidentNameFor } from '../../../src/intake/alertmanager.js';
 
@@ -104,11 +105,8 @@ describe('escalate: Alertmanager intake (operator process)', function () {
   let failed = false;
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    const code = await op?.kill('SIGTERM');
-    if (failed) console.log(`operator exit ${code}; last log lines:\n${op?.output().split('\n').slice(-60).join('\n')}`);
-    await receivers?.close();
     if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
-    if (ns) await deleteNamespace(ns);
+    await tearDownEscalationSuite({ ops: [op], receivers, ns, failed });
   });
 
   it('no token or a wrong token: 401, nothing created', async () => {

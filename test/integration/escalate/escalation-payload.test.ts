@@ -7,7 +7,7 @@
  * own log output, while the redacted signatures (with placeholders) do.
  */
 import { expect } from 'chai';
-import { createTestNamespace, deleteNamespace, getJson, kubectl, waitFor } from '../../harness/cluster.js';
+import { createTestNamespace, getJson, kubectl, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { startReceivers, type Receivers } from '../../harness/receivers.js';
 import { simulateNamespaceLogs } from '../../harness/simulated-logs.js';
@@ -15,6 +15,7 @@ import { applyDeployment, createIncident, listPods, waitForCrashLoop } from '../
 import {
   applyEscalationSetup, escalationSetup, escalationSummary, getIncidentJson, outboxOf, pagerDutyEvents, runKubectlPlugin,
   type Json, type PolicySetup,
+  tearDownEscalationSuite,
 } from '../../harness/escalation.js';
 
 const CANARIES = ['078-05-1120', 'MRN-00987123', '00987123', 'jane.doe@example-hospital.org', 'example-hospital', '(555) 867-5309', '867-5309', 'hunter2canary'];
@@ -64,10 +65,7 @@ describe('escalate: escalation payload and PHI canaries (operator process)', fun
   let failed = false;
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    const code = await op?.kill('SIGTERM');
-    if (failed) console.log(`operator exit ${code}; last log lines:\n${op?.output().split('\n').slice(-60).join('\n')}`);
-    await receivers?.close();
-    if (ns) await deleteNamespace(ns);
+    await tearDownEscalationSuite({ ops: [op], receivers, ns, failed });
   });
 
   it('precondition: the crash-looping pods really serve the PHI canaries as their logs', async () => {

@@ -6,13 +6,14 @@
  * Webhook deliveries carry an HMAC signature the receiver verifies. Real API server, real operator process.
  */
 import { expect } from 'chai';
-import { createTestNamespace, deleteNamespace, kubectl, waitFor } from '../../harness/cluster.js';
+import { createTestNamespace, kubectl, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { startReceivers, type Receivers } from '../../harness/receivers.js';
 import { applyDeployment, createIncident, waitForCrashLoop } from '../../harness/rollout.js';
 import {
   applyEscalationSetup, escalationSetup, escalationSummary, getIncidentJson, outboxOf, pagerDutyEvents, requestsForTier,
   type Json, type PolicySetup,
+  tearDownEscalationSuite,
 } from '../../harness/escalation.js';
 import { verifyWebhookSignature } from '../../../src/notify/webhook.js';
 
@@ -49,10 +50,7 @@ describe('escalate: tiers on the acknowledge and response deadlines (operator pr
   let failed = false;
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    const code = await op?.kill('SIGTERM');
-    if (failed) console.log(`operator exit ${code}; last log lines:\n${op?.output().split('\n').slice(-60).join('\n')}`);
-    await receivers?.close();
-    if (ns) await deleteNamespace(ns);
+    await tearDownEscalationSuite({ ops: [op], receivers, ns, failed });
   });
 
   it('notifies tier 1 at open, tier 2 at the acknowledge deadline and tier 3 at the response deadline', async () => {

@@ -5,13 +5,14 @@
  * operator keeps retrying, and once the receivers are back every notification arrives exactly once.
  */
 import { expect } from 'chai';
-import { createTestNamespace, deleteNamespace, waitFor } from '../../harness/cluster.js';
+import { createTestNamespace, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { startReceivers, type Receivers } from '../../harness/receivers.js';
 import { applyDeployment, createIncident, sleep, waitForCrashLoop } from '../../harness/rollout.js';
 import {
   applyEscalationSetup, escalationSetup, escalationSummary, getIncidentJson, outboxEntry, outboxOf, pagerDutyEvents,
   type Json, type PolicySetup,
+  tearDownEscalationSuite,
 } from '../../harness/escalation.js';
 
 describe('escalate: reliable delivery through the status outbox (operator process)', function () {
@@ -60,12 +61,7 @@ describe('escalate: reliable delivery through the status outbox (operator proces
   let failed = false;
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    for (const op of ops) {
-      const code = await op.kill('SIGTERM');
-      if (failed) console.log(`operator ${op.identity} exit ${code}; last log lines:\n${op.output().split('\n').slice(-40).join('\n')}`);
-    }
-    await receivers?.close();
-    if (ns) await deleteNamespace(ns);
+    await tearDownEscalationSuite({ ops, receivers, ns, failed });
   });
 
   it('Slack answering 503 and a webhook refusing connections do not block PagerDuty', async () => {
