@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './log.js';
 import { makeClients } from './kube/clients.js';
 import { startOperator } from './operator.js';
+import { describeError } from './runtime/kube-errors.js';
 import { buildEscalator, buildRoutes } from './escalate/wiring.js';
 import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-log.js';
 
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     const version = await clients.kc.makeApiClient(k8s.VersionApi).getCode();
     log.info('connected to Kubernetes', { server: cluster?.server, version: version.gitVersion, platform: version.platform });
   } catch (e) {
-    log.error('cannot reach the Kubernetes API server', { server: cluster?.server, error: (e as Error).message });
+    log.error('cannot reach the Kubernetes API server', { server: cluster?.server, ...describeError(e) });
     process.exit(1);
   }
   let incidentLog: Awaited<ReturnType<typeof openIncidentLog>> | undefined;

@@ -6,6 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
+import { describeError } from '../runtime/kube-errors.js';
 
 export interface InvolvedObject {
   apiVersion: string;
@@ -46,7 +47,7 @@ export class KubeEventRecorder implements EventRecorder {
     try {
       await this.core.createNamespacedEvent({ namespace: obj.namespace, body });
     } catch (e) {
-      this.log.warn('event not recorded', { reason, object: `${obj.namespace}/${obj.name}`, error: (e as Error).message?.slice(0, 200) });
+      this.log.warn('event not recorded', { reason, object: `${obj.namespace}/${obj.name}`, ...describeError(e) });
     }
   }
 }
