@@ -18,6 +18,7 @@ import type { EventRecorder } from '../kube/event-recorder.js';
 import type { IncidentClient } from '../kube/incident-client.js';
 import type { Logger } from '../log.js';
 import type { DiagnosisRecord } from '../diagnose/run-diagnosis.js';
+import { diagnosisFindings } from '../diagnose/findings.js';
 import type { Caches } from './caches.js';
 import { otherCrashLoopingDeployments, snapshotTarget, type TargetSnapshot } from './target-snapshot.js';
 
@@ -184,6 +185,7 @@ export class IncidentReconciler {
       status.diagnosis = diagnosis as unknown as Record<string, unknown>;
       status.conditions = setCondition(status.conditions, { type: ConditionType.Diagnosed, status: 'True', reason: Reason.DiagnosisComplete, message: diagnosis.summary }, now, gen);
       note('Diagnosed', Reason.DiagnosisComplete, diagnosis.summary);
+      events.push(...diagnosisFindings(diagnosis));
       if (diagnosis.proposal.action === 'Rollback' || diagnosis.proposal.action === 'TerminateQueries') {
         note('RemediationProposed', diagnosis.proposal.reason, diagnosis.proposal.message);
       }

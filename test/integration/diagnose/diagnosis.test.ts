@@ -72,6 +72,14 @@ describe('diagnose (integration)', function () {
     expect(d.summary).to.match(/crash-looping/);
     expect(d.pods.crashLoopingPods).to.equal(2);
 
+    // One Event per finding, on the Incident.
+    const reasons = await waitFor('finding events', async () => {
+      const evs = await getJson<{ items: any[] }>(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=api-phi']);
+      const r = evs.items.map((e) => e.reason);
+      return r.includes('ErrorSignaturesFound') ? r : undefined;
+    }, 30_000, 500);
+    expect(reasons).to.include.members(['PodsCrashLooping', 'ErrorSignaturesFound', 'DiagnosisComplete']);
+
     // Let the operator finish its work on it, then look everywhere.
     await waitFor('phase settled', async () => (await getJson(['get', 'incident', 'api-phi', '-n', ns])).status?.phase === 'Escalated', 30_000);
     const everything = [
