@@ -95,6 +95,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     pods: asCache<KubePod>(podsInf),
     namespaces: asCache<KubeNamespace>(namespacesInf),
     policies: asCache(policiesInf),
+    fresh: () => informers.every((i) => i.synced && (i.phase === 'watching' || i.phase === 'reconnecting')),
   };
 
   const queueOpts = (name: string) => ({ name, maxDelayMs: config.maxBackoffMs, clock, logger: rlog, metrics: metrics.queueHooks(name) });

@@ -24,4 +24,9 @@ export interface Caches {
   pods: ReadCache<KubePod>;
   namespaces: ReadCache<KubeNamespace>;
   policies: ReadCache<{ metadata?: { name?: string; namespace?: string }; spec?: unknown }>;
+  /**
+   * False while any informer is re-listing or backing off after a failed watch (an API server outage):
+   * the caches may be stale then, and controllers wait instead of deciding on old state.
+   */
+  fresh?(): boolean;
 }

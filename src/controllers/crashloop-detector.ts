@@ -35,6 +35,7 @@ export class CrashLoopDetector {
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
+    if (this.d.caches.fresh && !this.d.caches.fresh()) return { requeueAfterMs: 1000 }; // stale caches: decide later
     const deployment = this.d.caches.deployments.get(namespace, name);
     if (!deployment) return;
     const owned = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name));

@@ -24,6 +24,7 @@ export class HealthyRevisionRecorder {
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
+    if (this.d.caches.fresh && !this.d.caches.fresh()) return { requeueAfterMs: 1000 }; // stale caches: decide later
     const deployment = this.d.caches.deployments.get(namespace, name);
     if (!deployment) { this.healthySince.delete(key); return; }
     const nsLabels = this.d.caches.namespaces.get(undefined, namespace)?.metadata?.labels;

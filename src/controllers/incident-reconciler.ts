@@ -108,6 +108,7 @@ export class IncidentReconciler {
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
+    if (this.d.caches.fresh && !this.d.caches.fresh()) return { requeueAfterMs: 1000 }; // stale caches: decide later
     const cached = this.d.caches.incidents.get(namespace, name);
     if (!cached) { this.written.delete(key); return; }
     let incident: Incident = this.newest(key, cached);
@@ -253,6 +254,10 @@ export class IncidentReconciler {
     if (decision.phase === 'Monitoring' || status.phase === 'Monitoring') {
       const rec = { ...(status.remediation as RemediationRecord ?? { state: 'None' }) };
       rec.monitoringStartedAt = (decision.monitoringStartedAt ?? toDate(rec.monitoringStartedAt) ?? now).toISOString();
+      rec.healthySince = decision.healthySince?.toISOString();
+      status.remediation = stripUndefined(rec);
+    } else if (status.phase === 'Escalated' || (decision.phase === 'Resolved' && decision.reason === 'RecoveredWhileEscalated')) {
+      const rec = { ...(status.remediation as RemediationRecord ?? { state: 'None' }) };
       rec.healthySince = decision.healthySince?.toISOString();
       status.remediation = stripUndefined(rec);
     }

@@ -67,7 +67,7 @@ export function decidePhase(input: PhaseInput): PhaseDecision {
     case 'Diagnosing': return afterDiagnosis(input);
     case 'Remediating': return afterRemediation(input);
     case 'Monitoring': return monitor(input);
-    case 'Escalated': return { phase, reason: '', message: '' };
+    case 'Escalated': return recoverWhileEscalated(input);
     default: return { phase, reason: '', message: '' };
   }
 }
@@ -100,6 +100,22 @@ function afterRemediation(input: PhaseInput): PhaseDecision {
     default:
       return { phase: 'Remediating', reason: '', message: '' };
   }
+}
+
+/**
+ * An escalated incident stays with the people it was escalated to — unless its target recovers on its
+ * own and stays healthy for the monitoring window (the alert "clears"), as Alertmanager and PagerDuty
+ * resolve cleared alerts. An incident without a target stays escalated until a person resolves it.
+ */
+function recoverWhileEscalated(input: PhaseInput): PhaseDecision {
+  const { now } = input;
+  if (!input.hasTarget || !input.target?.exists || !input.target.healthy) return { phase: 'Escalated', reason: '', message: '', healthySince: undefined };
+  const since = input.healthySince ?? now;
+  const due = since.getTime() + input.monitorWindowSeconds * 1000;
+  if (now.getTime() >= due) {
+    return { phase: 'Resolved', reason: 'RecoveredWhileEscalated', message: `target healthy for ${input.monitorWindowSeconds}s: ${input.target.summary}`, healthySince: since };
+  }
+  return { phase: 'Escalated', reason: '', message: '', healthySince: since, requeueAfterMs: due - now.getTime() };
 }
 
 function monitor(input: PhaseInput): PhaseDecision {

@@ -34,7 +34,10 @@ describe('decide/incident-phase: decidePhase', () => {
     ['remediation failed: escalate', { phase: 'Remediating', remediation: 'Failed' }, 'Escalated', 'RemediationFailed'],
     ['awaiting approval: stay', { phase: 'Remediating', remediation: 'AwaitingApproval' }, 'Remediating'],
     ['intent recorded, not applied yet: stay', { phase: 'Remediating', remediation: 'Intended' }, 'Remediating'],
-    ['escalated stays escalated', { phase: 'Escalated', target: { exists: true, healthy: true, summary: 'ok' } }, 'Escalated'],
+    ['escalated with an unhealthy target stays escalated', { phase: 'Escalated' }, 'Escalated'],
+    ['escalated, target just recovered: stays escalated until the window passes', { phase: 'Escalated', target: { exists: true, healthy: true, summary: 'ok' } }, 'Escalated'],
+    ['escalated, target healthy for the window: resolved (RecoveredWhileEscalated)', { phase: 'Escalated', target: { exists: true, healthy: true, summary: 'ok' }, healthySince: at(-60) }, 'Resolved', 'RecoveredWhileEscalated'],
+    ['escalated without a target never resolves by itself', { phase: 'Escalated', hasTarget: false, target: undefined, databaseHealthy: true, healthySince: at(-600) }, 'Escalated'],
   ];
   for (const [what, over, phase, reason] of cases) {
     it(what, () => {
