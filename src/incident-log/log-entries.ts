@@ -89,14 +89,7 @@ export function timelineRows(incident: Incident): TimelineRow[] {
   const timeline: readonly TimelineEntry[] = incident.status?.timeline ?? [];
   if (!uid || timeline.length === 0) return [];
   const start = firstSeq(incident.status?.timelineTotal, timeline.length);
-  const common = {
-    incidentUid: uid,
-    namespace: incident.metadata.namespace,
-    name: incident.metadata.name,
-    severity: incident.spec.severity,
-    runbook: orNull(incident.spec.runbook),
-    target: orNull(incident.spec.target?.name),
-  };
+  const common = identityOf(incident, uid);
   return timeline.map((e, i) => ({
     ...common,
     seq: start + i,
@@ -108,12 +101,8 @@ export function timelineRows(incident: Incident): TimelineRow[] {
   }));
 }
 
-/** The summary row of an incident, or undefined without uid. */
-export function summaryRow(incident: Incident): SummaryRow | undefined {
-  const uid = incident.metadata.uid;
-  if (!uid) return undefined;
-  const s = incident.status ?? {};
-  const visible = s.timeline?.length ?? 0;
+/** The columns every row of an incident repeats. */
+function identityOf(incident: Incident, uid: string) {
   return {
     incidentUid: uid,
     namespace: incident.metadata.namespace,
@@ -121,6 +110,17 @@ export function summaryRow(incident: Incident): SummaryRow | undefined {
     severity: incident.spec.severity,
     runbook: orNull(incident.spec.runbook),
     target: orNull(incident.spec.target?.name),
+  };
+}
+
+/** The summary row of an incident, or undefined without uid. */
+export function summaryRow(incident: Incident): SummaryRow | undefined {
+  const uid = incident.metadata.uid;
+  if (!uid) return undefined;
+  const s = incident.status ?? {};
+  const visible = s.timeline?.length ?? 0;
+  return {
+    ...identityOf(incident, uid),
     phase: orNull(s.phase),
     phaseReason: orNull(s.phaseReason),
     openedAt: isoOrNull(s.openedAt),

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { applyYaml, deleteNamespace, ensureCluster, getJson, repoRoot } from './cluster.js';
-import type { OperatorProcess } from './operator-process.js';
+import { stopOperators, type OperatorProcess } from './operator-process.js';
 import type { Receivers, RecordedRequest } from './receivers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -181,11 +181,7 @@ export function escalationSummary(i: Json): Json {
 
 /** The shared after() of the escalation suites: stop the operators (their log when a test failed), the receivers, the namespace. */
 export async function tearDownEscalationSuite(p: { ops: (OperatorProcess | undefined)[]; receivers?: Receivers; ns?: string; failed: boolean }): Promise<void> {
-  for (const op of p.ops) {
-    if (!op) continue;
-    const code = await op.kill('SIGTERM');
-    if (p.failed) console.log(`operator ${op.identity} exit ${code}; last log lines:\n${op.output().split('\n').slice(-60).join('\n')}`);
-  }
+  await stopOperators(p.ops, p.failed);
   await p.receivers?.close();
   if (p.ns) await deleteNamespace(p.ns);
 }

@@ -66,3 +66,12 @@ export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProc
     exited: () => exitCode !== undefined,
   };
 }
+
+/** Stops operator processes (SIGTERM); when a test failed, prints the tail of each one's log. */
+export async function stopOperators(ops: readonly (OperatorProcess | undefined)[], failed: boolean, lines = 60): Promise<void> {
+  for (const op of ops) {
+    if (!op) continue;
+    const code = await op.kill('SIGTERM');
+    if (failed) console.log(`operator ${op.identity} exit ${code}; last log lines:\n${op.output().split('\n').slice(-lines).join('\n')}`);
+  }
+}

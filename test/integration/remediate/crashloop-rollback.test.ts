@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { createTestNamespace, deleteNamespace, waitFor } from '../../harness/cluster.js';
-import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
+import { startOperatorProcess, type OperatorProcess, stopOperators } from '../../harness/operator-process.js';
 import {
   OPT_IN, LAST_KNOWN_GOOD, ROLLBACK_HISTORY, ROLLED_BACK_BY, CRASHLOOP_LABEL,
   applyDeployment, getDeployment, imageOf, listIncidents, listPods, orderedIndices, replicaSetsByRevision, revisionOf,
@@ -35,8 +35,7 @@ describe('remediate: crash-loop rollback (operator process)', function () {
   let failed = false;
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    const code = await op?.kill('SIGTERM');
-    if (failed) console.log(`operator exit ${code}; last log lines:\n${op?.output().split('\n').slice(-60).join('\n')}`);
+    await stopOperators([op], failed, 60);
     await deleteNamespace(ns);
     await deleteNamespace(nsNoOptIn);
   });

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type pg from 'pg';
 import { applyYaml, createTestNamespace, deleteNamespace, waitFor } from '../../harness/cluster.js';
-import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
+import { startOperatorProcess, type OperatorProcess, stopOperators } from '../../harness/operator-process.js';
 import { ensurePostgres, type PgHarness, type PgRole } from '../../harness/postgres.js';
 import { createIncident, getIncident, sleep, summariseIncident, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
 
@@ -48,8 +48,7 @@ describe('remediate: query termination on real PostgreSQL (operator process)', f
     await h.closeSessions();
   });
   after(async () => {
-    const code = await op?.kill('SIGTERM');
-    if (failed) console.log(`operator exit ${code}; last log lines:\n${op?.output().split('\n').slice(-40).join('\n')}`);
+    await stopOperators([op], failed, 40);
     await deleteNamespace(ns);
   });
 

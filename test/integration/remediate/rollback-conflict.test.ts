@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { createTestNamespace, deleteNamespace, kubectl, waitFor } from '../../harness/cluster.js';
-import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
+import { startOperatorProcess, type OperatorProcess, stopOperators } from '../../harness/operator-process.js';
 import {
   OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, adminAppsApi, applyDeployment, getDeployment, imageOf,
   listIncidents, replicaSetsByRevision, revisionOf, sleep, summariseIncident, templateHasCrashLoop, waitForHealthy,
@@ -33,10 +33,7 @@ describe('remediate: rollback never clobbers a concurrent deploy', function () {
   });
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    for (const op of operators) {
-      const code = await op.kill('SIGTERM');
-      if (failed) console.log(`operator ${op.identity} exit ${code}; last log lines:\n${op.output().split('\n').slice(-40).join('\n')}`);
-    }
+    await stopOperators(operators, failed, 40);
     await deleteNamespace(ns);
     await deleteNamespace(nsE2e);
   });

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { createTestNamespace, deleteNamespace, kubectl, waitFor } from '../../harness/cluster.js';
-import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
+import { startOperatorProcess, type OperatorProcess, stopOperators } from '../../harness/operator-process.js';
 import {
   OPT_IN, ROLLBACK_HISTORY, applyDeployment, badRollout, createIncident, getDeployment, getIncident, imageOf, kubectlIncident,
   listIncidents, listPods, revisionOf, sleep, summariseIncident, templateHasCrashLoop, timelineTypes, waitForCrashLoop,
@@ -40,8 +40,7 @@ describe('remediate: rollback guards (operator process)', function () {
   });
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    const code = await op?.kill('SIGTERM');
-    if (failed) console.log(`operator exit ${code}; last log lines:\n${op?.output().split('\n').slice(-60).join('\n')}`);
+    await stopOperators([op], failed, 60);
     for (const n of Object.values(ns)) if (n) await deleteNamespace(n);
   });
 

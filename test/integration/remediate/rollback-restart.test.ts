@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { createTestNamespace, deleteNamespace, waitFor } from '../../harness/cluster.js';
-import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
+import { startOperatorProcess, type OperatorProcess, stopOperators } from '../../harness/operator-process.js';
 import {
   OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, applyDeployment, getDeployment, imageOf, listIncidents, replicaSetsByRevision,
   revisionOf, sleep, summariseIncident, templateHasCrashLoop, timelineTypes, waitForHealthy, waitForIncidentPhase,
@@ -25,10 +25,7 @@ describe('remediate: operator killed between intent and patch', function () {
   before(async () => { ns = await createTestNamespace('rem-restart'); });
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
-    for (const op of operators) {
-      const code = await op.kill('SIGTERM');
-      if (failed) console.log(`operator ${op.identity} exit ${code}; last log lines:\n${op.output().split('\n').slice(-40).join('\n')}`);
-    }
+    await stopOperators(operators, failed, 40);
     await deleteNamespace(ns);
   });
 
