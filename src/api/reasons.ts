@@ -40,11 +40,26 @@ export const Reason = {
   WithinDeadline: 'WithinDeadline',
   EscalatedToTier: 'EscalatedToTier',
   SharedCauseSuspected: 'SharedCauseSuspected',
+  // Who may make the operator act (remediation consent, unproven revisions).
+  RemediationNotPermitted: 'RemediationNotPermitted',
+  RevisionNotFound: 'RevisionNotFound',
+  UnverifiedRevision: 'UnverifiedRevision',
+} as const;
+
+/** Why an action was not permitted (status.remediation.consent.reason). */
+export const ConsentReason = {
+  Permitted: 'Permitted',
+  NamespaceNotWatched: 'NamespaceNotWatched',
+  ProtectedNamespace: 'ProtectedNamespace',
+  OptedOut: 'OptedOut',
+  NoOptIn: 'NoOptIn',
 } as const;
 
 export const Label = {
   incidentDeployment: 'runbook.dev/deployment',
   createdBy: 'runbook.dev/created-by',
+  /** Owner's consent to remediation on a Deployment or Namespace: `enabled` (or `disabled` to opt out). */
+  remediation: 'runbook.dev/remediation',
 } as const;
 
 export const Annotation = {
@@ -52,4 +67,10 @@ export const Annotation = {
   rollbackOptOut: 'runbook.dev/rollback',
   rollbackHistory: 'runbook.dev/rollback-history',
   revision: 'deployment.kubernetes.io/revision',
+  alertFingerprint: 'runbook.dev/alert-fingerprint',
+  alertLastSeen: 'runbook.dev/alert-last-seen',
+  alertResolvedAt: 'runbook.dev/alert-resolved-at',
+  /** Alerts of other fingerprints grouped into this Incident because the intake's creation cap was reached. */
+  alertsGrouped: 'runbook.dev/alerts-grouped',
+  alertLastGrouped: 'runbook.dev/alert-last-grouped',
 } as const;

@@ -1,12 +1,18 @@
 /**
  * Whether the operator may perform a rollback now. A policy chain evaluated in
  * a fixed order; the first guard that blocks wins:
- *   PolicyDisabled -> OptedOut -> DeploymentPaused -> AwaitingApproval (Manual,
- *   not approved: proposed) -> RateLimited -> DryRun (proposed) -> Allowed.
+ *   PolicyDisabled -> OptedOut -> DeploymentPaused -> RevisionNotFound ->
+ *   UnverifiedRevision -> AwaitingApproval (Manual, not approved: proposed) ->
+ *   RateLimited -> DryRun (proposed) -> Allowed.
+ * No rollback to an unproven revision by default: the target must be a revision
+ * the Deployment still has and, unless allowUnverified (spec.rollback.allowUnverified
+ * or ROLLBACK_ALLOW_UNVERIFIED), the one recorded healthy (runbook.dev/last-known-good)
+ * — also when spec.rollback.toRevision names it.
  * The rate limit also applies to approved Manual rollbacks: a second undo
  * inside the window is exactly the flapping the limit exists to stop.
  */
 import type { KubeDeployment } from './kube-types.js';
+import type { LastKnownGood } from './rollout-history.js';
 import { formatKubeTime } from './template-equality.js';
 
 export const ROLLBACK_OPT_OUT_ANNOTATION = 'runbook.dev/rollback';
@@ -27,6 +33,8 @@ export const GuardReason = {
   PolicyDisabled: 'PolicyDisabled',
   OptedOut: 'OptedOut',
   DeploymentPaused: 'DeploymentPaused',
+  RevisionNotFound: 'RevisionNotFound',
+  UnverifiedRevision: 'UnverifiedRevision',
   AwaitingApproval: 'AwaitingApproval',
   RateLimited: 'RateLimited',
   DryRun: 'DryRun',
@@ -45,6 +53,40 @@ export interface RecordedRollbackIntent {
   readonly recordedAt: Date;
 }
 
+/** What is known about the revision a rollback would go to (see proveRevision). */
+export interface RevisionProof {
+  readonly toRevision: number;
+  /** Named by spec.rollback.toRevision (else: the last known good, or the previous-revision fallback). */
+  readonly requested: boolean;
+  /** The Deployment still has a ReplicaSet of this revision. */
+  readonly exists: boolean;
+  /** It is the revision the runbook.dev/last-known-good record matches. */
+  readonly recordedHealthy: boolean;
+  /** spec.rollback.allowUnverified or the operator flag ROLLBACK_ALLOW_UNVERIFIED. */
+  readonly allowUnverified: boolean;
+  /** Why the record does not prove it (the last-known-good note), for the message. */
+  readonly note?: string;
+}
+
+export function proveRevision(input: {
+  toRevision: number;
+  requested: boolean;
+  existingRevisions: readonly number[];
+  lastKnownGood: Pick<LastKnownGood, 'revision' | 'source' | 'note'> | undefined;
+  allowUnverified: boolean;
+}): RevisionProof {
+  const lkg = input.lastKnownGood;
+  const recordedHealthy = lkg?.source === 'Recorded' && lkg.revision === input.toRevision;
+  return {
+    toRevision: input.toRevision,
+    requested: input.requested,
+    exists: input.existingRevisions.includes(input.toRevision),
+    recordedHealthy,
+    allowUnverified: input.allowUnverified,
+    ...(lkg?.note !== undefined ? { note: lkg.note } : {}),
+  };
+}
+
 export interface RollbackGuardInput {
   readonly policy: RollbackPolicy;
   /** Spec approval (only meaningful for Manual). */
@@ -58,6 +100,8 @@ export interface RollbackGuardInput {
   readonly rateLimit?: RateLimit;
   readonly now: Date;
   readonly intentAlreadyRecorded?: RecordedRollbackIntent;
+  /** The target revision's proof; every rollback path passes it (absent only in legacy unit tests). */
+  readonly revision?: RevisionProof;
 }
 
 export interface RollbackGuardResult {
@@ -144,6 +188,23 @@ export function evaluateRollbackGuards(input: RollbackGuardInput): RollbackGuard
   }
   if (input.paused) {
     return { allowed: false, reason: 'DeploymentPaused', message: 'deployment is paused; a rollback would not roll out' };
+  }
+  const rev = input.revision;
+  if (rev !== undefined && !rev.exists) {
+    return {
+      allowed: false,
+      reason: 'RevisionNotFound',
+      message: `revision ${rev.toRevision}${rev.requested ? ' (spec.rollback.toRevision)' : ''} does not exist in the Deployment's history`,
+    };
+  }
+  if (rev !== undefined && !rev.recordedHealthy && !rev.allowUnverified) {
+    const what = rev.requested ? `spec.rollback.toRevision ${rev.toRevision}` : `revision ${rev.toRevision}`;
+    return {
+      allowed: false,
+      reason: 'UnverifiedRevision',
+      message: `${what} was never recorded healthy${rev.note ? ` (${rev.note})` : ''}; not rolling back to an unproven revision ` +
+        '(allow it with spec.rollback.allowUnverified: true or ROLLBACK_ALLOW_UNVERIFIED=true)',
+    };
   }
   if (input.policy === 'Manual' && !input.approved) {
     return {

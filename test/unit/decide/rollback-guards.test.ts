@@ -6,6 +6,7 @@ import {
   evaluateRollbackGuards,
   isRollbackOptedOut,
   parseRollbackHistory,
+  proveRevision,
   type RollbackGuardInput,
   type RollbackGuardResult,
 } from '../../../src/decide/rollback-guards.js';
@@ -153,5 +154,53 @@ describe('decide/rollback-guards', () => {
         expect(isRollbackOptedOut(aDeployment({ annotations }))).to.equal(want);
       });
     }
+  });
+});
+
+describe('decide/rollback-guards: no rollback to an unproven revision', () => {
+  const proof = (over: Partial<Parameters<typeof proveRevision>[0]> = {}) => proveRevision({
+    toRevision: 1, requested: false, existingRevisions: [1, 2],
+    lastKnownGood: { revision: 1, source: 'Recorded', note: 'matched recorded template hash abc' }, allowUnverified: false, ...over,
+  });
+  const guard = (revision: ReturnType<typeof proveRevision>, over: Partial<RollbackGuardInput> = {}) => evaluateRollbackGuards(input({ revision, ...over }));
+
+  it('the recorded last known good is allowed', () => {
+    expect(guard(proof())).to.include({ allowed: true, reason: 'Allowed' });
+  });
+  it('previous-revision fallback (no record) is refused', () => {
+    const r = guard(proof({ lastKnownGood: { revision: 1, source: 'PreviousRevisionFallback', note: 'no record; falling back' } }));
+    expect(r).to.include({ allowed: false, reason: 'UnverifiedRevision' });
+    expect(r.message).to.include('never recorded healthy').and.include('allowUnverified');
+  });
+  it('previous-revision fallback is allowed with allowUnverified', () => {
+    expect(guard(proof({ lastKnownGood: { revision: 1, source: 'PreviousRevisionFallback', note: '' }, allowUnverified: true }))).to.include({ allowed: true });
+  });
+  it('toRevision of a revision that is not the recorded one is refused', () => {
+    const r = guard(proof({ toRevision: 2, requested: true }));
+    expect(r).to.include({ allowed: false, reason: 'UnverifiedRevision' });
+    expect(r.message).to.include('spec.rollback.toRevision 2');
+  });
+  it('toRevision of the recorded revision is allowed', () => {
+    expect(guard(proof({ toRevision: 1, requested: true }))).to.include({ allowed: true });
+  });
+  it('toRevision of a revision that does not exist is refused, even with allowUnverified', () => {
+    const r = guard(proof({ toRevision: 9, requested: true, allowUnverified: true }));
+    expect(r).to.include({ allowed: false, reason: 'RevisionNotFound' });
+  });
+  it('no record at all (source None) is refused', () => {
+    expect(guard(proof({ lastKnownGood: { revision: null, source: 'None', note: 'none' } }))).to.include({ reason: 'UnverifiedRevision' });
+  });
+  it('unverified is refused before a Manual proposal (nothing unproven is proposed)', () => {
+    const r = guard(proof({ lastKnownGood: undefined }), { policy: 'Manual' });
+    expect(r.reason).to.equal('UnverifiedRevision');
+  });
+  it('Disabled, opt-out and paused still win over the revision checks', () => {
+    const bad = proof({ toRevision: 9 });
+    expect(guard(bad, { policy: 'Disabled' }).reason).to.equal('PolicyDisabled');
+    expect(guard(bad, { optOutAnnotation: true }).reason).to.equal('OptedOut');
+    expect(guard(bad, { paused: true }).reason).to.equal('DeploymentPaused');
+  });
+  it('dry run still applies after a proven revision', () => {
+    expect(guard(proof(), { dryRun: true })).to.include({ reason: 'DryRun', proposed: true });
   });
 });
