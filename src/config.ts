@@ -39,7 +39,17 @@ export interface OperatorConfig {
   watchNamespaces?: string[];
   /** Test-only failpoint: exit the process right after a rollback intent is recorded. */
   failpoint?: 'exit-after-rollback-intent';
+  /** Separate listeners, each disabled when its port is unset (the intake also needs ALERTMANAGER_TOKEN_FILE). */
+  listeners: { probes?: Listener; metrics?: Listener & { tokenFile?: string }; alertmanager?: Listener };
+  /** Alertmanager intake limits: requests per sender (token bucket) and Incidents created per minute. */
+  intakeLimits: { senderPerMinute: number; senderBurst: number; incidentsPerMinute: number };
+  /** Operator-wide: allow rollbacks to revisions never recorded healthy (per Incident: spec.rollback.allowUnverified). */
+  rollbackAllowUnverified: boolean;
+  /** Never acted on, refused at intake: exact names or `prefix*` (PROTECTED_NAMESPACES, default `kube-*`; `none`). */
+  protectedNamespaces: string[];
 }
+
+export interface Listener { host: string; port: number }
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, detail: string) {
@@ -73,6 +83,14 @@ function labelPair(env: Env, name: string, dflt: string): { key: string; value: 
   const m = /^([a-z0-9A-Z./_-]{1,317})=([a-zA-Z0-9._-]{0,63})$/.exec(raw);
   if (!m) throw new ConfigError(name, `expected key=value, got ${JSON.stringify(raw.slice(0, 64))}`);
   return { key: m[1]!, value: m[2]! };
+}
+
+/** `<NAME>_PORT` (+ `<NAME>_HOST`, default 0.0.0.0), or undefined (disabled) when no port is configured. */
+function listener(env: Env, name: string, legacy?: string): Listener | undefined {
+  const portVar = env[`${name}_PORT`] !== undefined && env[`${name}_PORT`] !== '' ? `${name}_PORT` : legacy ? `${legacy}_PORT` : undefined;
+  if (!portVar || env[portVar] === undefined || env[portVar] === '') return undefined;
+  const host = env[`${name}_HOST`] || (legacy ? env[`${legacy}_HOST`] : undefined) || '0.0.0.0';
+  return { host, port: int(env, portVar, 0, 0, 65535) };
 }
 
 export function loadConfig(env: Env): OperatorConfig {
@@ -124,5 +142,18 @@ export function loadConfig(env: Env): OperatorConfig {
     logLevel: env.LOG_LEVEL || 'info',
     watchNamespaces: env.WATCH_NAMESPACES ? env.WATCH_NAMESPACES.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
     failpoint: env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-rollback-intent' ? 'exit-after-rollback-intent' : undefined,
+    listeners: {
+      probes: listener(env, 'PROBE', 'HTTP'),
+      ...(listener(env, 'METRICS') ? { metrics: { ...listener(env, 'METRICS')!, tokenFile: env.METRICS_TOKEN_FILE || undefined } } : {}),
+      alertmanager: listener(env, 'ALERTMANAGER'),
+    },
+    intakeLimits: {
+      senderPerMinute: int(env, 'ALERTMANAGER_SENDER_RATE_PER_MINUTE', 120, 0, 100_000),
+      senderBurst: int(env, 'ALERTMANAGER_SENDER_BURST', 30, 1, 100_000),
+      incidentsPerMinute: int(env, 'ALERTMANAGER_INCIDENTS_PER_MINUTE', 20, 0, 10_000),
+    },
+    rollbackAllowUnverified: bool(env, 'ROLLBACK_ALLOW_UNVERIFIED', false),
+    protectedNamespaces: env.PROTECTED_NAMESPACES === 'none' ? []
+      : (env.PROTECTED_NAMESPACES || 'kube-*').split(',').map((x) => x.trim()).filter(Boolean),
   };
 }
