@@ -1,57 +1,15 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-// The plugin is plain JavaScript (no build step); describe the part of its API the tests use.
-interface Command {
-  command: string;
-  name?: string;
-  namespace?: string;
-  by?: string;
-  note?: string;
-  context?: string;
-  kubeconfig?: string;
-  dryRun: boolean;
-}
-interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-interface Deps {
-  kubectl: (args: string[]) => Promise<KubectlResult>;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-interface PluginLib {
-  EXIT_OK: number;
-  EXIT_FAILURE: number;
-  EXIT_USAGE: number;
-  UsageError: new (message: string) => Error;
-  parseArgs(argv: string[]): Command;
-  buildPatch(cmd: Command, who: string | undefined, now: Date): unknown;
-  patchArgs(cmd: Command, patch: unknown): string[];
-  whoamiArgs(cmd: Command): string[];
-  getArgs(cmd: Command): string[];
-  formatTimeline(incident: unknown): string;
-  main(argv: string[], deps: Deps): Promise<number>;
-}
+import * as lib from '../../../src/plugin/kubectl-incident.js';
+import type { Command, IncidentCommand, KubectlResult } from '../../../src/plugin/kubectl-incident.js';
 
 const BIN = resolve('bin/kubectl-incident');
-const LIB = pathToFileURL(resolve('bin/incident-plugin-lib.mjs')).href;
 const NOW = new Date('2025-06-02T10:00:00.123Z');
 
 describe('plugin/kubectl-incident', () => {
-  let lib: PluginLib;
-  before(async () => {
-    lib = (await import(LIB)) as PluginLib;
-  });
-
   describe('parseArgs', () => {
     const ok: { argv: string[]; want: Partial<Command> }[] = [
       { argv: ['ack', 'api-down'], want: { command: 'ack', name: 'api-down', dryRun: false } },
@@ -98,6 +56,11 @@ describe('plugin/kubectl-incident', () => {
   });
 
   describe('buildPatch and kubectl arguments', () => {
+    const parseCommand = (argv: string[]): IncidentCommand => {
+      const cmd = lib.parseArgs(argv);
+      if (cmd.command === 'help') throw new Error(`expected a command, got help for ${JSON.stringify(argv)}`);
+      return cmd;
+    };
     const cases: { argv: string[]; who?: string; patch: unknown }[] = [
       {
         argv: ['ack', 'x'],
@@ -113,24 +76,27 @@ describe('plugin/kubectl-incident', () => {
     ];
     for (const c of cases) {
       it(`${c.argv[0]} builds its merge patch`, () => {
-        expect(lib.buildPatch(lib.parseArgs(c.argv), c.who, NOW)).to.deep.equal(c.patch);
+        expect(lib.buildPatch(parseCommand(c.argv), c.who, NOW)).to.deep.equal(c.patch);
       });
     }
 
     it('patches the fully qualified resource with a merge patch and target flags', () => {
-      const cmd = lib.parseArgs(['ack', 'x', '-n', 'ns', '--context', 'prod']);
+      const cmd = parseCommand(['ack', 'x', '-n', 'ns', '--context', 'prod']);
       const patch = lib.buildPatch(cmd, 'alice', NOW);
       expect(lib.patchArgs(cmd, patch)).to.deep.equal([
         'patch', 'incidents.runbook.dev', 'x', '--type', 'merge', '-p', JSON.stringify(patch), '--context', 'prod', '--namespace', 'ns',
       ]);
     });
     it('asks the cluster who the user is, without a namespace', () => {
-      expect(lib.whoamiArgs(lib.parseArgs(['ack', 'x', '-n', 'ns', '--kubeconfig', '/k']))).to.deep.equal([
+      expect(lib.whoamiArgs(parseCommand(['ack', 'x', '-n', 'ns', '--kubeconfig', '/k']))).to.deep.equal([
         'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}', '--kubeconfig', '/k',
       ]);
     });
+    it('ack and resolve refuse to build a patch without who acts', () => {
+      expect(() => lib.buildPatch(parseCommand(['ack', 'x']), undefined, NOW)).to.throw(/needs who acts/);
+    });
     it('reads the incident as JSON', () => {
-      expect(lib.getArgs(lib.parseArgs(['timeline', 'x', '-n', 'ns']))).to.deep.equal(['get', 'incidents.runbook.dev', 'x', '-o', 'json', '--namespace', 'ns']);
+      expect(lib.getArgs(parseCommand(['timeline', 'x', '-n', 'ns']))).to.deep.equal(['get', 'incidents.runbook.dev', 'x', '-o', 'json', '--namespace', 'ns']);
     });
   });
 
@@ -164,6 +130,11 @@ describe('plugin/kubectl-incident', () => {
       },
       { name: 'no status yet', incident: {}, lines: ['No timeline entries.'] },
       { name: 'empty timeline but a total', incident: incident([], 4), lines: ['No timeline entries shown (status.timelineTotal: 4).'] },
+      {
+        name: 'malformed entries and fields from the cluster are skipped, not trusted',
+        incident: { status: { timeline: [null, 'x', { time: 7, type: 'Opened', message: { text: 'm' } }], timelineTotal: '3' } },
+        lines: ['TIME   PHASE   TYPE     MESSAGE', '       -       Opened', '', 'Showing 1 of 1 timeline entries (status.timelineTotal: unset).'],
+      },
     ];
     for (const c of cases) {
       it(c.name, () => {
@@ -278,6 +249,19 @@ describe('plugin/kubectl-incident', () => {
       const r = exec(['resolve', 'api-down']);
       expect(r.status).to.equal(2);
       expect(r.stderr).to.contain('resolve needs --note TEXT');
+    });
+
+    it('says to run npm ci when the repository has no dependencies', () => {
+      const repo = mkdtempSync(join(tmpdir(), 'kubectl-incident-repo-'));
+      try {
+        mkdirSync(join(repo, 'bin'));
+        copyFileSync(BIN, join(repo, 'bin', 'kubectl-incident'));
+        const res = spawnSync(process.execPath, [join(repo, 'bin', 'kubectl-incident'), '--help'], { encoding: 'utf8' });
+        expect(res.status).to.equal(1);
+        expect(res.stderr).to.contain(`run \`npm ci\` in ${repo}`);
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+      }
     });
 
     it('reports a missing kubectl', () => {
