@@ -1,25 +1,42 @@
 /**
  * HTTP intake for Alertmanager webhooks: POST /alertmanager with `Authorization: Bearer <token>`.
  *
- * 404 other path · 405 other method · 401 missing/wrong token · 415 not JSON · 413 body too large (reading
- * stops) · 408 body too slow · 400 {error} malformed payload · 500 {error} onIntents failed · 200 {accepted}.
+ * 404 other path · 405 other method · 429 + Retry-After sender over its rate limit (checked first, before the
+ * token and the body) · 401 missing/wrong token · 415 not JSON · 413 body too large (reading stops) · 408 body
+ * too slow · 400 {error} malformed payload, or an alert for a namespace outside the operator's scope (the whole
+ * payload is refused: nothing is created) · 500 {error} onIntents failed · 429 + Retry-After {error, deferred}
+ * the Incident creation cap left alerts without an Incident (Alertmanager retries; created ones are de-duplicated
+ * by fingerprint) · 200 {accepted[, grouped][, skipped]}.
  * The handler never throws and never lets a rejected promise escape.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Severity } from '../notify/types.js';
-import { alertsToIncidentIntents, parseAlertmanagerPayload, type IncidentIntent } from './alertmanager.js';
+import type { LimitDecision } from '../decide/intake-limits.js';
+import { alertNamespace, alertsToIncidentIntents, parseAlertmanagerPayload, type IncidentIntent } from './alertmanager.js';
 
 export const DefaultMaxBodyBytes = 256 * 1024;
 export const DefaultBodyTimeoutMs = 10_000;
 export const DefaultIntakePath = '/alertmanager';
 export const DefaultIntakeSeverity: Severity = 'P2';
 
+/** What onIntents did: alerts beyond the creation cap are grouped into an open Incident of their target or deferred. */
+export interface IntakeOutcome {
+  grouped?: number;
+  /** Alerts that got no Incident (creation cap reached, no open Incident of the target): answered 429. */
+  deferred?: number;
+  retryAfterSeconds?: number;
+}
+
 export interface AlertmanagerHandlerOptions {
   /** Current bearer token (read on every request so a rotated Secret applies at once). Unset → all 401. */
   token: () => string | undefined;
   maxBodyBytes?: number;
-  onIntents: (intents: IncidentIntent[]) => Promise<void>;
+  onIntents: (intents: IncidentIntent[]) => Promise<IntakeOutcome | void>;
+  /** Reason (no values) why alerts for this namespace are refused, or undefined when it is in scope. */
+  refuseNamespace?: (namespace: string) => string | undefined;
+  /** Per-sender rate limit (sender = peer address). */
+  rateLimit?: (sender: string) => LimitDecision;
   /** Severity for alerts whose `severity` label is missing or unknown. Default P2. */
   defaultSeverity?: Severity;
   /** Namespace for alerts without a valid `namespace` label; without it such alerts are skipped. */
@@ -122,6 +139,10 @@ export function createAlertmanagerHandler(opts: AlertmanagerHandlerOptions): Ale
     const pathname = (req.url ?? '').split('?')[0];
     if (pathname !== path) return sendJson(res, 404, { error: 'not found' }, close);
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { ...close, allow: 'POST' });
+    const limited = opts.rateLimit?.(req.socket.remoteAddress ?? 'unknown');
+    if (limited && !limited.allowed) {
+      return sendJson(res, 429, { error: 'rate limited' }, { ...close, 'retry-after': String(limited.retryAfterSeconds) });
+    }
 
     let expected: string | undefined;
     try {
@@ -158,20 +179,40 @@ export function createAlertmanagerHandler(opts: AlertmanagerHandlerOptions): Ale
     const parsed = parseAlertmanagerPayload(json);
     if (!parsed.ok) return sendJson(res, 400, { error: parsed.reason });
 
+    if (opts.refuseNamespace) {
+      for (let i = 0; i < parsed.value.alerts.length; i++) {
+        const ns = alertNamespace(parsed.value.alerts[i]!, opts.defaultNamespace !== undefined ? { defaultNamespace: opts.defaultNamespace } : {});
+        const refused = ns === undefined ? undefined : opts.refuseNamespace(ns);
+        if (refused) return sendJson(res, 400, { error: `alerts[${i}].labels.namespace: ${refused}` });
+      }
+    }
+
     const intents = alertsToIncidentIntents(parsed.value, {
       defaultSeverity,
       ...(opts.defaultNamespace !== undefined ? { defaultNamespace: opts.defaultNamespace } : {}),
     });
+    let outcome: IntakeOutcome = {};
     if (intents.length > 0) {
       try {
-        await opts.onIntents(intents);
+        outcome = (await opts.onIntents(intents)) ?? {};
       } catch (err) {
         reportError(err);
         return sendJson(res, 500, { error: 'internal error' });
       }
     }
     const skipped = parsed.value.alerts.length - intents.length;
-    return sendJson(res, 200, skipped > 0 ? { accepted: intents.length, skipped } : { accepted: intents.length });
+    const deferred = outcome.deferred ?? 0;
+    const grouped = outcome.grouped ?? 0;
+    const counts = {
+      accepted: intents.length - deferred,
+      ...(grouped > 0 ? { grouped } : {}),
+      ...(skipped > 0 ? { skipped } : {}),
+    };
+    if (deferred > 0) {
+      const retryAfter = Math.max(1, outcome.retryAfterSeconds ?? 60);
+      return sendJson(res, 429, { error: 'incident creation limit reached', ...counts, deferred }, { 'retry-after': String(retryAfter) });
+    }
+    return sendJson(res, 200, counts);
   }
 
   return (req, res) => {

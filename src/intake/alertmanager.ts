@@ -247,25 +247,17 @@ export function alertDedupKey(alert: AlertmanagerAlert, groupKey: string): strin
   return sha256Hex(`${groupKey}\u0000${labels}`).slice(0, 16);
 }
 
-function slug(value: string, max: number): string {
-  return value
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/gu, '-')
-    .slice(0, max)
-    .replace(/^-+|-+$/gu, '');
-}
-
 /**
- * Deterministic Incident name: `am-<alertname slug, <= 40>-<16 hex of sha256(dedupKey)>`, a DNS-1123 label of
- * at most 63 characters. Firing and resolved notifications of one alert map to the same name.
+ * Deterministic Incident name: `am-<24 hex of sha256(dedupKey)>`, a DNS-1123 label. Firing and resolved
+ * notifications of one alert map to the same name. No label text goes into the name (an alertname or label can
+ * carry anything, and names are shown everywhere): the second argument is accepted for callers and ignored.
  */
-export function incidentNameFor(dedupKey: string, alertname: string | undefined): string {
-  const hash = sha256Hex(dedupKey).slice(0, 16);
-  const s = slug(alertname ?? '', 40);
-  return s ? `${IncidentNamePrefix}-${s}-${hash}` : `${IncidentNamePrefix}-${hash}`;
+export function incidentNameFor(dedupKey: string, _alertname?: string): string {
+  return `${IncidentNamePrefix}-${sha256Hex(`incident-name\u0000${dedupKey}`).slice(0, 24)}`;
 }
 
-function alertNamespace(alert: AlertmanagerAlert, opts: IntentOptions): string | undefined {
+/** The namespace an alert is for: its `namespace` label, else the default; undefined when neither is valid. */
+export function alertNamespace(alert: AlertmanagerAlert, opts: Pick<IntentOptions, 'defaultNamespace'>): string | undefined {
   const ns = alert.labels.namespace;
   if (ns !== undefined && isDns1123Label(ns)) return ns;
   if (opts.defaultNamespace !== undefined && isDns1123Label(opts.defaultNamespace)) return opts.defaultNamespace;
