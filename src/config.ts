@@ -20,6 +20,12 @@ export interface OperatorConfig {
   /** Seconds to wait for a rolled-back Deployment to become Available before escalating. */
   rollbackTimeoutSeconds: number;
   rollbackRateLimit: { max: number; windowSeconds: number };
+  /** Session terminations per database server across all Incidents within the window (TERMINATION_BUDGET_*). */
+  terminationBudget: { max: number; windowSeconds: number };
+  /** Seconds to wait after terminating for the pile-up to drain before the remediation counts as Failed. */
+  terminationVerifySeconds: number;
+  /** More database roles whose (transitive) members are never terminated (TERMINATION_PROTECTED_ROLES, comma-separated). */
+  terminationProtectedRoles: string[];
   /** Minutes to acknowledge (ACKNOWLEDGE_MINUTES, or ACKNOWLEDGE_SECONDS / 60: may be fractional). */
   acknowledgeMinutes: number;
   /** Per-severity minutes to resolve (RESPONSE_MINUTES_Px, or RESPONSE_SECONDS_Px / 60: may be fractional). */
@@ -34,11 +40,13 @@ export interface OperatorConfig {
   escalationPolicy?: string;
   /** PagerDuty Events API v2 URL override. */
   pagerDutyEventsUrl?: string;
+  /** Notification delivery: retry caps by severity, fallback time, attempt timeout, Slack Web API URL override. */
+  notify: NotifyConfig;
   logLevel: string;
   /** Only act on objects in these namespaces (all when undefined). */
   watchNamespaces?: string[];
-  /** Test-only failpoint: exit the process right after a rollback intent is recorded. */
-  failpoint?: 'exit-after-rollback-intent';
+  /** Test-only failpoint: exit the process right after a rollback (or session termination) intent is recorded. */
+  failpoint?: 'exit-after-rollback-intent' | 'exit-after-termination-intent';
   /** Separate listeners, each disabled when its port is unset (the intake also needs ALERTMANAGER_TOKEN_FILE). */
   listeners: { probes?: Listener; metrics?: Listener & { tokenFile?: string }; alertmanager?: Listener };
   /** Alertmanager intake limits: requests per sender (token bucket) and Incidents created per minute. */
@@ -93,6 +101,31 @@ function listener(env: Env, name: string, legacy?: string): Listener | undefined
   return { host, port: int(env, portVar, 0, 0, 65535) };
 }
 
+export interface NotifyConfig {
+  /** Largest delay between two attempts per severity, ms (P0/P1 at most 15 s). */
+  retryCapMs: Partial<Record<'P0' | 'P1' | 'P2' | 'P3', number>>;
+  /** A P0/P1 target failing this long triggers the fallback (other targets of the tier, the next tier). */
+  fallbackAfterMs: number;
+  /** Timeout of one delivery attempt, ms. */
+  attemptTimeoutMs: number;
+  /** Slack Web API chat.postMessage URL override (tests). */
+  slackApiUrl?: string;
+}
+
+function notifyConfig(env: Env): NotifyConfig {
+  const retryCapMs: NotifyConfig['retryCapMs'] = {};
+  for (const sev of ['P0', 'P1', 'P2', 'P3'] as const) {
+    const name = `NOTIFY_RETRY_CAP_MS_${sev}`;
+    if (env[name] !== undefined && env[name] !== '') retryCapMs[sev] = int(env, name, 0, 100, sev === 'P0' || sev === 'P1' ? 15_000 : 24 * 3_600_000);
+  }
+  return {
+    retryCapMs,
+    fallbackAfterMs: int(env, 'NOTIFY_FALLBACK_SECONDS', 120, 1, 86_400) * 1000,
+    attemptTimeoutMs: int(env, 'NOTIFY_ATTEMPT_TIMEOUT_MS', 5000, 100, 60_000),
+    slackApiUrl: env.SLACK_API_URL || undefined,
+  };
+}
+
 export function loadConfig(env: Env): OperatorConfig {
   const selector = labelPair(env, 'AUTO_ROLLBACK_SELECTOR', 'runbook.dev/auto-rollback=enabled');
   const responseMinutes: OperatorConfig['responseMinutes'] = {};
@@ -123,6 +156,12 @@ export function loadConfig(env: Env): OperatorConfig {
     healthyStableWindowSeconds: int(env, 'HEALTHY_STABLE_WINDOW_SECONDS', 30, 0, 86_400),
     monitorWindowSeconds: int(env, 'MONITOR_WINDOW_SECONDS', 120, 0, 86_400),
     rollbackTimeoutSeconds: int(env, 'ROLLBACK_TIMEOUT_SECONDS', 300, 1, 86_400),
+    terminationBudget: {
+      max: int(env, 'TERMINATION_BUDGET_MAX', 5, 0, 100),
+      windowSeconds: int(env, 'TERMINATION_BUDGET_WINDOW_SECONDS', 600, 1, 86_400),
+    },
+    terminationVerifySeconds: int(env, 'TERMINATION_VERIFY_SECONDS', 10, 0, 300),
+    terminationProtectedRoles: (env.TERMINATION_PROTECTED_ROLES ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     rollbackRateLimit: {
       max: int(env, 'ROLLBACK_RATE_LIMIT_MAX', 1, 0, 100),
       windowSeconds: int(env, 'ROLLBACK_RATE_LIMIT_WINDOW_SECONDS', 600, 0, 86_400),
@@ -139,9 +178,11 @@ export function loadConfig(env: Env): OperatorConfig {
     alertmanagerResolvesIncidents: bool(env, 'ALERTMANAGER_RESOLVES_INCIDENTS', false),
     escalationPolicy: env.ESCALATION_POLICY || undefined,
     pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || undefined,
+    notify: notifyConfig(env),
     logLevel: env.LOG_LEVEL || 'info',
     watchNamespaces: env.WATCH_NAMESPACES ? env.WATCH_NAMESPACES.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
-    failpoint: env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-rollback-intent' ? 'exit-after-rollback-intent' : undefined,
+    failpoint: env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-rollback-intent' || env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-termination-intent'
+      ? env.INCIDENT_OPERATOR_FAILPOINT : undefined,
     listeners: {
       probes: listener(env, 'PROBE', 'HTTP'),
       ...(listener(env, 'METRICS') ? { metrics: { ...listener(env, 'METRICS')!, tokenFile: env.METRICS_TOKEN_FILE || undefined } } : {}),

@@ -5,7 +5,8 @@
  * the returned error, and response bodies (which may echo the request) are never read into the result.
  */
 import { signWebhook } from './webhook.js';
-import type { DeliveryResult, NotificationTarget } from './types.js';
+import { classifySlackApiAnswer } from './slack-api.js';
+import type { DeliveryResult, NotificationTarget, PreparedRequest } from './types.js';
 
 export const UserAgent = 'incident-operator/notify';
 
@@ -34,7 +35,7 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
-function classifyStatus(target: NotificationTarget, status: number, retryAfter: number | undefined): DeliveryResult {
+function classifyStatus(target: Pick<NotificationTarget, 'type' | 'name'>, status: number, retryAfter: number | undefined): DeliveryResult {
   if (isSuccessStatus(target.type, status)) return { ok: true, status, retryable: false };
   const error = `${target.type} target ${target.name}: HTTP ${status}`;
   if (status === 429 || status >= 500) {
@@ -64,7 +65,7 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-function classifyError(target: NotificationTarget, err: unknown, timeoutMs: number): DeliveryResult {
+function classifyError(target: Pick<NotificationTarget, 'type' | 'name'>, err: unknown, timeoutMs: number): DeliveryResult {
   const name = err && typeof err === 'object' ? (err as { name?: unknown }).name : undefined;
   const prefix = `${target.type} target ${target.name}`;
   if (name === 'TimeoutError' || name === 'AbortError') {
@@ -124,6 +125,56 @@ export async function sendNotification(
     });
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'), now());
     // Release the connection without reading the body into memory (it may echo what we sent).
+    try {
+      await res.body?.cancel();
+    } catch {
+      /* ignore */
+    }
+    return classifyStatus(target, res.status, retryAfter);
+  } catch (err) {
+    return classifyError(target, err, opts.timeoutMs);
+  }
+}
+
+/** Largest Slack Web API answer read (only `ok`, `ts` and `error` are used). */
+const MaxAnswerBytes = 64 * 1024;
+
+async function readBounded(res: Response): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MaxAnswerBytes) { await reader.cancel(); break; }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * POSTs a prepared request (exact payload bytes, headers) and classifies the outcome. Never throws; the
+ * error never contains the URL, headers or the answer's body.
+ */
+export async function sendPrepared(req: PreparedRequest, opts: SendOptions): Promise<DeliveryResult> {
+  const now = opts.now ?? (() => new Date());
+  const target = { type: req.type, name: req.name };
+  const prefix = `${req.type} target ${req.name}`;
+  const url = validUrl(req.url);
+  if (!url) return { ok: false, retryable: false, error: `${prefix}: invalid url` };
+  const doFetch = opts.fetchImpl ?? fetch;
+  try {
+    const res = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': UserAgent, ...req.headers },
+      body: req.payload,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    });
+    const retryAfter = parseRetryAfter(res.headers.get('retry-after'), now());
+    if (req.answer === 'slack-api' && res.status === 200) return classifySlackApiAnswer(prefix, res.status, await readBounded(res));
     try {
       await res.body?.cancel();
     } catch {

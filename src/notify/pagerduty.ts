@@ -95,8 +95,15 @@ function isoTimestamp(value: string): string | undefined {
  */
 export function buildPagerDutyEvent(ev: NotificationEvent, routingKey: string): PagerDutyEvent {
   if (!routingKey || routingKey.trim() === '') throw new Error('pagerduty: routingKey is required');
+  return { routing_key: routingKey, ...buildStoredPagerDutyEvent(ev) };
+}
+
+/** The event without its routing key (a secret): what the outbox stores; the key is added when sending. */
+export type StoredPagerDutyEvent = Omit<PagerDutyEvent, 'routing_key'>;
+
+export function buildStoredPagerDutyEvent(ev: NotificationEvent): StoredPagerDutyEvent {
   const action = PagerDutyActions[ev.kind];
-  const body: PagerDutyEvent = { routing_key: routingKey, event_action: action, dedup_key: pagerDutyDedupKey(ev) };
+  const body: StoredPagerDutyEvent = { event_action: action, dedup_key: pagerDutyDedupKey(ev) };
   if (action !== 'trigger') return body;
 
   const namespace = safeIdent(ev.namespace, 63);

@@ -97,4 +97,21 @@ export interface DeliveryResult {
   error?: string;
   /** Parsed from a Retry-After header (429/503), in seconds. */
   retryAfterSeconds?: number;
+  /** Slack Web API: the `ts` of the posted message (the thread to reply into). */
+  messageTs?: string;
+}
+
+/**
+ * One HTTP request, fully prepared (see delivery-request.ts): the same entry always yields the same
+ * payload bytes; only per-attempt headers (webhook-timestamp, webhook-signature) change.
+ * `url` and `headers` may carry secrets (Slack webhook URL, bot token): never log them.
+ */
+export interface PreparedRequest {
+  type: NotificationTargetType;
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  payload: string;
+  /** How to read the answer: by status only, or as a Slack Web API JSON answer. */
+  answer: 'status' | 'slack-api';
 }
