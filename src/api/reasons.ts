@@ -9,7 +9,11 @@ export const ConditionType = {
   AcknowledgeDeadlineExceeded: 'AcknowledgeDeadlineExceeded',
   ResponseDeadlineExceeded: 'ResponseDeadlineExceeded',
   Escalated: 'Escalated',
+  /** A notification target has failed longer than the fallback time, or permanently (issue 12). */
+  NotificationsFailing: 'NotificationsFailing',
   Resolved: 'Resolved',
+  /** The referenced EscalationPolicy is valid (False: invalid, the built-in policy is used instead). */
+  EscalationPolicyValid: 'EscalationPolicyValid',
 } as const;
 
 export const Reason = {
@@ -20,7 +24,22 @@ export const Reason = {
   NoTarget: 'NoTarget',
   PodsHealthy: 'PodsHealthy',
   PodsUnhealthy: 'PodsUnhealthy',
+  DiagnosisStarted: 'DiagnosisStarted',
   DiagnosisComplete: 'DiagnosisComplete',
+  CrashLoopDetected: 'CrashLoopDetected',
+  RemediationFailed: 'RemediationFailed',
+  RecoveredWhileEscalated: 'RecoveredWhileEscalated',
+  NoLongRunningQueries: 'NoLongRunningQueries',
+  DatabaseUnhealthy: 'DatabaseUnhealthy',
+  NoTargetRevision: 'NoTargetRevision',
+  RollbackForbidden: 'RollbackForbidden',
+  RollbackInvalid: 'RollbackInvalid',
+  TerminationIntended: 'TerminationIntended',
+  TerminationNotEnabled: 'TerminationNotEnabled',
+  DryRun: 'DryRun',
+  InvalidEscalationPolicy: 'InvalidEscalationPolicy',
+  EscalationPolicyValid: 'EscalationPolicyValid',
+  StatusWriteRejected: 'StatusWriteRejected',
   RollbackIntended: 'RollbackIntended',
   RolledBack: 'RolledBack',
   RollbackSkipped: 'RollbackSkipped',
@@ -29,6 +48,14 @@ export const Reason = {
   RollbackProposed: 'RollbackProposed',
   NothingToRemediate: 'NothingToRemediate',
   QueriesTerminated: 'QueriesTerminated',
+  /** Query termination: the pile-up was already gone, nothing left to terminate. */
+  NothingToTerminate: 'NothingToTerminate',
+  /** Query termination: a root blocker may not be terminated (superuser, replication, admin, other database, too young, unknown). */
+  BlockerNotEligible: 'BlockerNotEligible',
+  /** Query termination: eligible sessions remain but the per-server budget is spent. */
+  TerminationBudgetExhausted: 'TerminationBudgetExhausted',
+  /** Query termination: after acting, sessions still wait for locks or queries still run long. */
+  SymptomRemains: 'SymptomRemains',
   MonitoringStarted: 'MonitoringStarted',
   MonitoringTimedOut: 'MonitoringTimedOut',
   RecoveredAfterRemediation: 'RecoveredAfterRemediation',
@@ -39,6 +66,12 @@ export const Reason = {
   DeadlineExceeded: 'DeadlineExceeded',
   WithinDeadline: 'WithinDeadline',
   EscalatedToTier: 'EscalatedToTier',
+  /** NotificationsFailing=True: a target is unreachable; Warning Event with the same reason. */
+  TargetUnreachable: 'TargetUnreachable',
+  /** NotificationsFailing=False again: every target delivered since. */
+  NotificationsDelivered: 'NotificationsDelivered',
+  /** Fallback notifications sent (other targets of the tier, the next tier). */
+  NotificationFallback: 'NotificationFallback',
   SharedCauseSuspected: 'SharedCauseSuspected',
   // Who may make the operator act (remediation consent, unproven revisions).
   RemediationNotPermitted: 'RemediationNotPermitted',

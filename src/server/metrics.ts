@@ -16,6 +16,7 @@ export class OperatorMetrics {
   readonly rollbacks = new client.Counter({ name: 'incident_operator_rollbacks_total', help: 'Rollbacks applied', labelNames: ['namespace'], registers: [this.registry] });
   readonly isLeader = new client.Gauge({ name: 'incident_operator_leader', help: '1 when this replica is the leader', registers: [this.registry] });
   readonly notifications = new client.Counter({ name: 'incident_operator_notifications_total', help: 'Notification deliveries by channel and result', labelNames: ['channel', 'result'], registers: [this.registry] });
+  readonly notificationFallbacks = new client.Counter({ name: 'incident_operator_notification_fallbacks_total', help: 'Fallbacks because a notification target was unreachable (by the failing target\'s channel)', labelNames: ['channel'], registers: [this.registry] });
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'incident_operator_' });
