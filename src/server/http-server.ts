@@ -1,8 +1,37 @@
-/** /healthz, /readyz, /metrics and extra routes (Alertmanager intake) on one small node:http server. */
+/** One small node:http server per listener (src/server/listeners.ts): exact-path routes, 404 otherwise. */
 import http from 'node:http';
 import type { Logger } from '../log.js';
 
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export interface RouteServerOptions {
+  host: string;
+  port: number;
+  routes: Record<string, Route>;
+  log: Logger;
+}
+
+export function startRouteServer(opts: RouteServerOptions): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    try {
+      const route = Object.prototype.hasOwnProperty.call(opts.routes, path) ? opts.routes[path] : undefined;
+      if (route) { route(req, res); return; }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    } catch (e) {
+      opts.log.error('http handler failed', { path, error: (e as Error).message });
+      if (!res.headersSent) res.writeHead(500).end('internal error');
+    }
+  });
+  // Slow or idle clients must not hold sockets forever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(server); });
+  });
+}
 
 export interface HttpServerOptions {
   host: string;
@@ -13,33 +42,16 @@ export interface HttpServerOptions {
   log: Logger;
 }
 
+/** @deprecated one port for everything; use startListeners (src/server/listeners.ts). Kept until operator.ts is rewired. */
 export function startHttpServer(opts: HttpServerOptions): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    try {
-      if (path === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'); return; }
-      if (path === '/readyz') {
-        const r = opts.ready();
-        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: r.ready, ...r.detail }));
-        return;
-      }
-      if (path === '/metrics') {
-        opts.metrics().then(
-          (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
-          () => res.writeHead(500).end('metrics failed'),
-        );
-        return;
-      }
-      const route = opts.routes?.[path];
-      if (route) { route(req, res); return; }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    } catch (e) {
-      opts.log.error('http handler failed', { path, error: (e as Error).message });
-      if (!res.headersSent) res.writeHead(500).end('internal error');
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(server); });
-  });
+  const routes: Record<string, Route> = {
+    ...(opts.routes ?? {}),
+    '/healthz': (_q, res) => { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'); },
+    '/readyz': (_q, res) => {
+      const r = opts.ready();
+      res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: r.ready, ...r.detail }));
+    },
+    '/metrics': (_q, res) => { opts.metrics().then((m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body), () => res.writeHead(500).end('metrics failed')); },
+  };
+  return startRouteServer({ host: opts.host, port: opts.port, routes, log: opts.log });
 }
