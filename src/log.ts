@@ -1,31 +1,48 @@
 /**
- * winston JSON logger. Every record passes a scrub format that removes credentials (URL userinfo,
- * key=value secrets, bearer tokens) as a last line of defence; callers never pass raw log lines or SQL.
+ * winston JSON logger. Every record passes a scrub format, a last line of defence for secrets (callers never pass
+ * raw log lines or SQL): the rules of `src/redact/secrets.ts` (Authorization headers of every scheme, URL userinfo
+ * incl. `@` in the password, key=value secrets incl. PGPASSWORD, Slack/PagerDuty URLs and tokens, JWTs, private
+ * keys) on every string, and every structured field whose key names a secret (`password`, `token`, `secret`,
+ * `authorization`, `routingKey`, ...) replaced whole, at any depth (cycles and depth > 32 are cut).
  */
 import winston from 'winston';
+import { isSecretKey, redactSecrets, SecretPlaceholder } from './redact/secrets.js';
 
-const SECRET_KV = /\b(password|passwd|pwd|secret|token|api[_-]?key|routing[_-]?key|authorization)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/gi;
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi;
-const BEARER = /\bBearer\s+[A-Za-z0-9._~+/=-]+/g;
+const MaxDepth = 32;
 
 export function scrubSecrets(text: string): string {
-  return text.replace(URL_USERINFO, '$1<redacted>@').replace(SECRET_KV, '$1$2<redacted>').replace(BEARER, 'Bearer <redacted>');
+  return redactSecrets(text);
 }
 
-function scrubValue(v: unknown, depth = 0): unknown {
+function scrubValue(v: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (typeof v === 'string') return scrubSecrets(v);
-  if (depth > 4 || v === null || typeof v !== 'object') return v;
-  if (v instanceof Error) return scrubSecrets(v.message);
-  if (Array.isArray(v)) return v.map((x) => scrubValue(x, depth + 1));
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > MaxDepth || seen.has(v)) return '<cut>';
+  seen.add(v);
+  if (v instanceof Error) {
+    const out: Record<string, unknown> = { name: v.name, message: scrubSecrets(v.message) };
+    if (v.stack) out.stack = scrubSecrets(v.stack);
+    return out;
+  }
+  if (Array.isArray(v)) return v.map((x) => scrubValue(x, depth + 1, seen));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = scrubValue(x, depth + 1);
+  for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && (typeof x === 'string' || typeof x === 'object') && x !== null && x !== '' ? SecretPlaceholder : scrubValue(x, depth + 1, seen);
   return out;
 }
 
-const scrub = winston.format((info) => {
+/** Scrubs one log record (exported for tests): strings, nested meta, errors. */
+export function scrubRecord(info: Record<string, unknown>): Record<string, unknown> {
+  const seen = new WeakSet<object>();
   for (const key of Object.keys(info)) {
-    (info as Record<string, unknown>)[key] = scrubValue((info as Record<string, unknown>)[key]);
+    if (key === 'level') continue;
+    const v = info[key];
+    info[key] = isSecretKey(key) && (typeof v === 'string' || typeof v === 'object') && v !== null ? SecretPlaceholder : scrubValue(v, 0, seen);
   }
+  return info;
+}
+
+const scrub = winston.format((info) => {
+  scrubRecord(info as Record<string, unknown>);
   return info;
 });
 

@@ -1,15 +1,17 @@
 /**
- * Shared, pure helpers for the notification formatters (Slack, PagerDuty, webhook).
- *
- * Two kinds of strings leave the process:
- * - free text (summary, actionsTaken, log signatures, metric string values) always goes through
- *   `safeText` = `redactText` + a length bound, even though the caller is expected to have redacted already;
- * - identifiers (incident name / uid, namespace, target, phase, tier name, metric keys) go through `safeIdent`:
- *   kept verbatim (so the reader can find the object) unless the redactor detects PHI or a secret in them;
- * - the operator-generated `ask` and `reason` (escalation messages with tier numbers and deadlines) go through
- *   `safeOperatorText` (verbatim unless PHI, a secret or a labelled identifier is detected).
+ * Shared, pure helpers for the notification formatters (Slack, PagerDuty, webhook). Every string goes through the
+ * one redaction module (`src/redact/phi.ts`), default-deny:
+ * - free text (log signatures, metric string values) through `safeText` = `redactText` + a length bound;
+ * - `summary` (the Incident's `spec.summary`, written by whoever opened it: a person or an Alertmanager
+ *   annotation, plus the operator's diagnosis summary), `reason`, `ask` and the timeline through
+ *   `safeOperatorText` = `redactOperatorText`: verbatim only when the default-deny rules change nothing but short
+ *   numbers and timestamps, else the redacted text. `spec.description` is never sent: the body links to the
+ *   Incident instead (`links.incident`), where readers with access to the cluster find it;
+ * - identifiers (incident name / uid, namespace, target, phase, tier name, metric keys) through `safeIdent`:
+ *   kept verbatim (so the reader can find the object) unless the redactor detects PHI or a secret in them.
+ *   Alert-opened Incidents are named from a hash (`src/intake/alertmanager.ts`), never from label text.
  */
-import { Placeholder, redactText } from '../redact/phi.js';
+import { Placeholder, redactOperatorText, redactText } from '../redact/phi.js';
 import type { LogSignature, NotificationEvent, NotificationImpact, NotificationLinks } from './types.js';
 
 export const Ellipsis = '…';
@@ -94,14 +96,11 @@ export function safeIdent(input: unknown, maxLength: number): string {
   return truncate(text, maxLength);
 }
 
-/**
- * Operator-generated sentences (the `ask`): kept verbatim so numbers such as "within 15 minutes" survive,
- * unless the redactor finds PHI, a secret or a labelled identifier, in which case the whole text is redacted.
- */
+/** Operator-written sentences and `spec.summary`: see the file comment. */
 export function safeOperatorText(input: unknown, maxLength: number): string {
   const text = cleanControl(input);
-  if (hasPhi(text, StrictPhiPlaceholders)) return safeText(text, maxLength);
-  return truncate(text, maxLength);
+  if (text === '' || maxLength <= 0) return '';
+  return truncate(redactOperatorText(text, { maxLength }), maxLength);
 }
 
 /** "1h 05m", "12m 03s", "45s". Negative or non-finite input yields "0s". */
@@ -230,7 +229,8 @@ export function safeLink(url: string | undefined): string | undefined {
     const u = new URL(url);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
     if (u.username || u.password) return undefined;
-    const location = [u.hostname, decodeURIComponent(u.pathname), decodeURIComponent(u.hash.slice(1))];
+    // Path segments one by one: the redactor would otherwise take the path as a whole (`<path>`).
+    const location = [u.hostname, ...u.pathname.split('/').map(decodeURIComponent), decodeURIComponent(u.hash.slice(1))];
     if (location.some((part) => hasPhi(part))) return undefined;
     // Query parameters are where searches put user input: labelled ids (patient_id=42) count as PHI too.
     for (const [key, value] of u.searchParams) {

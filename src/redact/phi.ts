@@ -13,24 +13,12 @@
  * Every regex is linear: bounded quantifiers or disjoint classes, no nested unbounded repetition.
  */
 import { isIPv6 } from 'node:net';
+import { PrivateUse, protectCodes, redactAccounts, redactEncoded, redactPaths, redactUrls } from './identifiers.js';
+import { Placeholder } from './placeholders.js';
+import { redactSecrets } from './secrets.js';
+import { denyUnknownWords } from './token-classes.js';
 
-export const Placeholder = {
-  Email: '<email>',
-  Phone: '<phone>',
-  Ssn: '<ssn>',
-  Uuid: '<uuid>',
-  Ip: '<ip>',
-  Port: '<port>',
-  Date: '<date>',
-  Hex: '<hex>',
-  Str: '<str>',
-  Id: '<id>',
-  Secret: '<secret>',
-  Credentials: '<cred>',
-  Query: '<query>',
-  Pii: '<pii>',
-  Num: '<num>',
-} as const;
+export { Placeholder } from './placeholders.js';
 
 export const DefaultMaxLength = 300;
 export const Ellipsis = '\u2026';
@@ -51,11 +39,30 @@ export function redactText(input: string, opts: RedactOptions = {}): string {
   const maxLength = toLimit(opts.maxLength, DefaultMaxLength);
   if (maxLength === 0) return '';
   const { text, cut } = boundInput(input, Math.max(MinScanWindow, maxLength * ScanWindowFactor));
-  let s = sanitise(text);
-  for (const rule of Rules) s = rule(s);
-  s = collapseWhitespace(s);
+  const { text: protectedText, restore } = protectCodes(sanitise(text));
+  let s = protectedText;
+  s = collapseWhitespace(restore(applyRules(s)));
   if (cut) s = `${s} ${Ellipsis}`.trimStart();
   return truncate(s, maxLength);
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Operator-written sentences (`escalated to tier 2 after 15 minutes`, `revision 6 restored`): kept verbatim when
+ * the only things the rules change are short numbers (<= 4 digits) and timestamps; otherwise the redacted text.
+ * The same rule as `redactText`, minus the loss of meaning a template's own numbers would suffer.
+ */
+export function redactOperatorText(input: string, opts: RedactOptions = {}): string {
+  if (typeof input !== 'string' || input.length === 0) return '';
+  const maxLength = toLimit(opts.maxLength, DefaultMaxLength);
+  const plain = collapseWhitespace(sanitise(input));
+  if (plain.length > MinScanWindow) return redactText(input, { maxLength });
+  const redacted = redactText(plain, { maxLength: plain.length + 64 });
+  const pattern = escapeRe(redacted)
+    .replaceAll(Placeholder.Num, String.raw`\d{1,4}(?:\.\d{1,4})?`)
+    .replaceAll(Placeholder.Date, String.raw`[0-9TZ:.,+ /-]{4,40}`);
+  return new RegExp(`^${pattern}$`, 'u').test(plain) ? truncate(plain, maxLength) : truncate(redacted, maxLength);
 }
 
 /** Returns the canaries (non-empty, compared case-insensitively) that occur in `text`. */
@@ -95,6 +102,7 @@ export function stripAnsi(s: string): string {
 function sanitise(s: string): string {
   const plain = stripAnsi(s)
     .replace(Invisible, '')
+    .replace(PrivateUse, '')
     .replace(LoneSurrogate, '\ufffd')
     .replace(Controls, ' ');
   return collapseWhitespace(plain.normalize('NFKC'));
@@ -104,22 +112,8 @@ function collapseWhitespace(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-// ------------------------------------------------------------------------------------------------- secrets
+// ------------------------------------------------------------------------------------------- PII keys
 
-const PrivateKey = /-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]{0,40}PRIVATE KEY-----|$)/g;
-/** `scheme://user:pass@host` -> `scheme://<cred>@host` (up to the last `@` of the authority). */
-const UrlCredentials = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#]*@/gi;
-/** A query string (`?a=b&c=d`) can carry anything: it goes as a whole. */
-const QueryString = /\?[\w.%[\]-]{1,64}=[^\s#]*/g;
-const Jwt = /\beyJ[\w-]{5,}\.[\w-]{5,}(?:\.[\w-]*)?/g;
-const Bearer = /\b(Bearer)\s+[\w.~+/=-]+/gi;
-const Basic = /\b(Basic)\s+([A-Za-z0-9+/]{6,}={0,2})(?![\w+/=])/g;
-
-const SecretKeys = [
-  'password', 'passwd', 'passphrase', 'pass', 'pwd', 'secret', 'token', 'api[_-]?key', 'apikey',
-  '(?:access|secret|private|client|signing|encryption)[_-]?key', 'authorization', 'auth', 'credentials?',
-  'cookie', 'session(?:[_-]?id)?',
-].join('|');
 const PiiKeys = [
   '(?:patient|first|last|full|given|family|middle|maiden|user)[_ -]?name', 'd\\.?o\\.?b',
   'birth[_ -]?date', 'date[_ -]?of[_ -]?birth', '(?:home|street|mailing|postal|patient)[_ -]?address',
@@ -139,22 +133,9 @@ function keyValueRule(keys: string, bare: string, placeholder: string): Rule {
   return (s) => s.replace(re, (_m, key: string, sep: string) => `${key}${sep}${placeholder}`);
 }
 
-const redactKeyValueSecrets = keyValueRule(SecretKeys, String.raw`[^\s"'\x60,;&]+`, Placeholder.Secret);
 const redactPiiFields = keyValueRule(PiiKeys, String.raw`[^\s"'\x60,;&)\]}<>]+`, Placeholder.Pii);
-
-function redactTokens(s: string): string {
-  return s
-    .replace(PrivateKey, Placeholder.Secret)
-    .replace(UrlCredentials, (_m, scheme: string) => `${scheme}${Placeholder.Credentials}@`)
-    .replace(QueryString, `?${Placeholder.Query}`);
-}
-
-function redactAuthSchemes(s: string): string {
-  return s
-    .replace(Jwt, Placeholder.Secret)
-    .replace(Bearer, (_m, scheme: string) => `${scheme} ${Placeholder.Secret}`)
-    .replace(Basic, (m, scheme: string, value: string) => (/[\d+/=]/.test(value) ? `${scheme} ${Placeholder.Secret}` : m));
-}
+/** `?a=b&c=d` outside a URL can carry anything: it goes as a whole. */
+const QueryString = /\?[\w.%[\]-]{1,64}=[^\s#]*/g;
 
 // -------------------------------------------------------------------------------------------------- quotes
 
@@ -187,6 +168,10 @@ function redactQuoted(s: string): string {
     }
     const escaped = s[i - 1] === '\\';
     const end = findClose(s, i + 1, close, escaped);
+    if (end >= 0 && keepsQuotedContent(s, i + 1, end, escaped)) {
+      i = end + 1; // structure: a JSON key or a plain lowercase identifier (the word pass vets its words)
+      continue;
+    }
     out += `${s.slice(last, i)}${open}${Placeholder.Str}`;
     if (end < 0) return out;
     out += escaped ? `\\${close}` : close;
@@ -194,6 +179,29 @@ function redactQuoted(s: string): string {
     last = i;
   }
   return out + s.slice(last);
+}
+
+const JsonKey = /^[A-Za-z_][\w.-]{0,63}$/;
+const PlainIdentifier = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const MaxInertQuoted = 200;
+let quoteDepth = 0;
+
+/**
+ * Quoted text stays when it is structure (`"message":` keys, `relation "patients"`, `KeyError: 'patient_id'`)
+ * or when every rule leaves it unchanged (`'no such patient'`): quoting never keeps what the rules would remove.
+ */
+function keepsQuotedContent(s: string, from: number, end: number, escaped: boolean): boolean {
+  const content = s.slice(from, escaped ? end - 1 : end);
+  if (PlainIdentifier.test(content)) return true;
+  if (JsonKey.test(content) && /^\s{0,3}:/.test(s.slice(end + 1, end + 5))) return true;
+  if (content.length > MaxInertQuoted || quoteDepth > 0 || content.trim() === '') return false;
+  quoteDepth += 1;
+  try {
+    return applyRules(content) === content;
+  } finally {
+    quoteDepth -= 1;
+  }
 }
 
 function findClose(s: string, from: number, close: string, escaped: boolean): number {
@@ -327,21 +335,31 @@ function redactNumbers(s: string): string {
 }
 
 const Rules: readonly Rule[] = [
-  redactTokens,
-  redactKeyValueSecrets,
+  redactUrls,
+  redactSecrets,
+  (s) => s.replace(QueryString, `?${Placeholder.Query}`),
   redactPiiFields,
-  redactAuthSchemes,
+  redactEncoded,
+  redactPaths,
   redactQuoted,
   redactEmails,
   (s) => s.replace(Uuid, Placeholder.Uuid),
   redactLabelledIds,
   redactDates,
+  redactAccounts,
   redactIps,
   redactSsnAndPhones,
   redactHex,
   redactAlnumIds,
   redactNumbers,
 ];
+
+/** Typed rules, then the default-deny word pass. */
+function applyRules(input: string): string {
+  let s = input;
+  for (const rule of Rules) s = rule(s);
+  return denyUnknownWords(s);
+}
 
 // ------------------------------------------------------------------------------------------ truncation
 

@@ -6,11 +6,15 @@
  *
  * A small tokenizer (not a regex pass) so that quotes inside comments, comments inside strings, dollar quotes and
  * escapes are handled the way PostgreSQL's lexer handles them. Every constant becomes `?`; `$1` parameters,
- * keywords, identifiers (also "Quoted" ones: they are schema, not data) and operators stay. Comments are dropped
- * (they can carry data, e.g. sqlcommenter tags). PostgreSQL truncates the query text at track_activity_query_size,
- * possibly inside a literal: an unterminated literal becomes `?…` and nothing of it is kept.
+ * keywords, unquoted identifiers and operators stay. A quoted identifier is kept only when it is a plain lowercase
+ * name (`"patients"`); any other (`AS "Jane Roe"`, `U&"…"`) becomes `"<ident>"`, since aliases can carry data.
+ * Comments are dropped (they can carry data, e.g. sqlcommenter tags). PostgreSQL truncates the query text at
+ * track_activity_query_size, possibly inside a literal: an unterminated literal becomes `?…` and nothing of it is kept.
  *
- * Assumes standard_conforming_strings = on (the default since 9.1): in '…' a backslash is an ordinary character.
+ * standard_conforming_strings may be on (the default since 9.1: in '…' a backslash is an ordinary character) or
+ * off (`'O\'Brien'` is one literal). The text does not say which, so it is tokenized both ways; the reading that
+ * ends with every literal closed wins, and between two such readings the one keeping fewer words (more of the
+ * text inside constants). E'…' strings always take backslash escapes; dollar quotes never do.
  */
 
 type TokenKind = 'word' | 'quotedIdent' | 'param' | 'const' | 'partialConst' | 'punct';
@@ -24,6 +28,9 @@ interface Token {
 
 export const PLACEHOLDER = '?';
 export const TRUNCATED_MARK = '…';
+export const IDENT_PLACEHOLDER = '"<ident>"';
+
+const PlainQuotedIdent = /^"[a-z_][a-z0-9_$]{0,62}"$/;
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const isHexDigit = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
@@ -88,7 +95,7 @@ function signIsUnary(previous: Token | undefined): boolean {
   return previous.kind === 'punct' && previous.text !== ')' && previous.text !== ']';
 }
 
-function tokenize(sql: string): Token[] {
+function tokenize(sql: string, backslashInPlainStrings: boolean): Token[] {
   const tokens: Token[] = [];
   let space = false;
   let i = 0;
@@ -133,11 +140,11 @@ function tokenize(sql: string): Token[] {
       }
       space = true;
     } else if (c === "'") {
-      literal(i, false);
+      literal(i, backslashInPlainStrings);
     } else if (/[eE]/.test(c) && next === "'") {
       literal(i + 1, true);
     } else if (/[bBxXnN]/.test(c) && next === "'") {
-      literal(i + 1, false);
+      literal(i + 1, backslashInPlainStrings);
     } else if (/[uU]/.test(c) && next === '&' && sql[i + 2] === "'") {
       literal(i + 2, false);
     } else if (/[uU]/.test(c) && next === '&' && sql[i + 2] === '"') {
@@ -146,7 +153,7 @@ function tokenize(sql: string): Token[] {
         push('partialConst', PLACEHOLDER + TRUNCATED_MARK);
         i = sql.length;
       } else {
-        push('quotedIdent', sql.slice(i, end));
+        push('quotedIdent', IDENT_PLACEHOLDER);
         i = end;
       }
     } else if (c === '"') {
@@ -156,7 +163,8 @@ function tokenize(sql: string): Token[] {
         push('partialConst', PLACEHOLDER + TRUNCATED_MARK);
         i = sql.length;
       } else {
-        push('quotedIdent', sql.slice(i, end));
+        const ident = sql.slice(i, end);
+        push('quotedIdent', PlainQuotedIdent.test(ident) ? ident : IDENT_PLACEHOLDER);
         i = end;
       }
     } else if (c === '$' && isDigit(next)) {
@@ -268,6 +276,15 @@ function collapseLists(tokens: Token[]): Token[] {
   return out;
 }
 
+const wordChars = (tokens: Token[]): number => tokens.reduce((n, t) => n + (t.kind === 'word' ? t.text.length : 0), 0);
+const endsOpen = (tokens: Token[]): boolean => tokens.some((t) => t.kind === 'partialConst');
+
+/** standard_conforming_strings on vs off: the reading with every literal closed, else the one keeping fewer words. */
+function bestReading(on: Token[], off: Token[]): Token[] {
+  if (endsOpen(on) !== endsOpen(off)) return endsOpen(on) ? off : on;
+  return wordChars(off) < wordChars(on) ? off : on;
+}
+
 function render(tokens: Token[]): string {
   let out = '';
   for (const t of tokens) {
@@ -282,7 +299,8 @@ function render(tokens: Token[]): string {
  * result at `maxLength` characters (a cut is marked with `…`). Safe on truncated input.
  */
 export function fingerprintSql(sql: string, maxLength = 500): string {
-  const rendered = render(collapseLists(tokenize(sql)));
+  const text = typeof sql === 'string' ? sql : '';
+  const rendered = render(collapseLists(bestReading(tokenize(text, false), tokenize(text, true))));
   if (rendered.length <= maxLength) return rendered;
   // The rendering only holds keywords, identifiers, operators and placeholders, so any cut point is safe.
   return rendered.slice(0, Math.max(0, maxLength - TRUNCATED_MARK.length)) + TRUNCATED_MARK;

@@ -135,7 +135,7 @@ describe('intake/alertmanager alertsToIncidentIntents', () => {
       dedupKey: '1a2b3c4d5e6f7a8b',
       startsAt: '2024-05-01T11:58:00.000Z',
     });
-    expect(intent?.name).to.match(/^am-apihigh5xx-[0-9a-f]{16}$/u);
+    expect(intent?.name).to.match(/^am-[0-9a-f]{24}$/u);
   });
 
   it('maps a resolved alert to the same name with endsAt', () => {

@@ -111,7 +111,7 @@ describe('notify/slack buildSlackMessage', () => {
     const header = msg.blocks[0];
     expect(header?.type === 'header' && header.text.type).to.equal('plain_text'); // plain_text never renders mentions
     expect(text).to.not.include('<https://evil.example|click>');
-    expect(sectionText(msg, 'Summary')).to.include('&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
+    expect(sectionText(msg, 'Summary')).to.include('&lt;!channel&gt; &amp; &lt;&lt;url&gt;&gt;'); // the link itself is redacted (default-deny)
   });
 
   it('keeps only http(s) links and renders them as Slack links', () => {

@@ -46,7 +46,7 @@ const cases: Case[] = [
   { name: 'quote inside a comment does not open a string', sql: "SELECT a -- it's\n, 'b'", expected: 'SELECT a , ?' },
   { name: 'comment marker inside a string is data', sql: `SELECT '-- ${NAME}', '/* ${SSN}'`, expected: 'SELECT ?, ?' },
   { name: 'whitespace collapses', sql: '  SELECT\n\t a ,\r\n  b\n\nFROM   t  ', expected: 'SELECT a , b FROM t' },
-  { name: 'quoted identifiers kept', sql: 'SELECT "Name", "we""ird" FROM "Persons"', expected: 'SELECT "Name", "we""ird" FROM "Persons"' },
+  { name: 'quoted identifiers: plain lowercase kept, others replaced', sql: 'SELECT "name", "Name", "we""ird" FROM "Persons" AS "Jane Roe"', expected: 'SELECT "name", "<ident>", "<ident>" FROM "<ident>" AS "<ident>"' },
   { name: 'typed literal and casts', sql: `SELECT DATE '2024-01-02', interval '5 minutes', '${SSN}'::text`, expected: 'SELECT DATE ?, interval ?, ?::text' },
   { name: 'pg_sleep with literals', sql: `SELECT pg_sleep(30), '${NAME}', '${SSN}'`, expected: 'SELECT pg_sleep(?), ?, ?' },
   { name: 'truncated inside a string', sql: `SELECT * FROM p WHERE name = '${NAME.slice(0, 6)}`, expected: 'SELECT * FROM p WHERE name = ?…' },
