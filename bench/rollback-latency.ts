@@ -80,7 +80,7 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   const log = createLogger('warn');
   const config = loadConfig({ ...process.env, WATCH_NAMESPACES: ns, LEASE_NAME: `bench-${ns}`.slice(0, 63), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '5', WORKERS: '8' });
   const op = await startOperator({ config, log, clients: makeClients(kc), onLostLeadership: () => { throw new Error('lost leadership during bench'); } });
-  await waitUntil('operator leading', async () => op.elector.isLeader(), 60_000);
+  await waitUntil('operator leading', () => Promise.resolve(op.elector.isLeader()), 60_000);
   const targets = names.slice(0, Math.min(rollouts, n));
   await waitUntil('last-known-good recorded', async () => {
     const ds = await apps.listNamespacedDeployment({ namespace: ns });
@@ -98,7 +98,7 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   const podWatch = await watch.watch(`/api/v1/namespaces/${ns}/pods`, {}, (_type, pod: k8s.V1Pod) => {
     const app = pod.metadata?.labels?.app;
     if (!app || t0.has(app) || pod.metadata?.labels?.['chaos.runbook.dev/crashloop'] !== 'true') return;
-    if (isCrashLooping(pod as never, config.crashLoopRestartThreshold)) t0.set(app, Date.now());
+    if (isCrashLooping(pod, config.crashLoopRestartThreshold)) t0.set(app, Date.now());
   }, () => undefined);
   const depWatch = await watch.watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (_type, d: k8s.V1Deployment) => {
     const name = d.metadata?.name;
@@ -109,9 +109,9 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   for (const name of targets) {
     await apps.patchNamespacedDeployment({ name, namespace: ns, body: { spec: { template: { metadata: { labels: { 'chaos.runbook.dev/crashloop': 'true' } }, spec: { containers: [{ name: 'app', image: 'bench.test/app:2' }] } } } } }, mergePatch());
     try {
-      await waitUntil(`rollback of ${name}`, async () => t1.has(name), 60_000);
+      await waitUntil(`rollback of ${name}`, () => Promise.resolve(t1.has(name)), 60_000);
     } catch (e) {
-      console.log(`[bench] ${name}: ${(e as Error).message}`);
+      console.log(`[bench] ${name}: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
     if (t0.has(name)) latencies.push(t1.get(name)! - t0.get(name)!);

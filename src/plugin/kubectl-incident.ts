@@ -20,7 +20,6 @@ const COMMANDS: readonly CommandName[] = ['ack', 'resolve', 'timeline', 'approve
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // C0/C1 controls (terminal escapes) and bidi overrides must not reach the terminal from status text.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHAR = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const UNSAFE_CHARS = new RegExp(UNSAFE_CHAR.source, 'g');
 

@@ -6,7 +6,6 @@ import http from 'node:http';
 import { getJson, kubectl, waitFor } from './cluster.js';
 import type { OperatorProcess } from './operator-process.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
 
 export const OPERATOR_NAMESPACE = 'incident-operator-system';
@@ -19,7 +18,7 @@ export function logRecords(op: OperatorProcess, message: string): Record<string,
 /** `host:port` the operator logged in "http server listening". */
 export async function httpAddress(op: OperatorProcess, timeoutMs = 60_000): Promise<string> {
   const rec = await op.waitForLog(/"message":"http server listening"/, timeoutMs);
-  const address = String(rec.address ?? '');
+  const address = typeof rec.address === 'string' ? rec.address : '';
   if (!/^[\d.]+:\d+$/.test(address)) throw new Error(`unexpected http address ${JSON.stringify(address)}`);
   return address;
 }
@@ -41,7 +40,7 @@ export function httpGet(url: string, timeoutMs = 5_000): Promise<HttpResponse> {
 }
 
 /** The Lease in the operator namespace, or undefined when it does not exist. */
-export async function readLease(name: string): Promise<Json | undefined> {
+export async function readLease(name: string): Promise<Json> {
   const r = await kubectl(['get', 'lease', name, '-n', OPERATOR_NAMESPACE, '-o', 'json']);
   if (r.code !== 0) {
     if (/NotFound|not found/.test(r.stderr)) return undefined;
@@ -62,7 +61,8 @@ export async function waitForSingleLeader(ops: OperatorProcess[], timeoutMs = 60
   }, timeoutMs, 200);
 }
 
-export function condition(incident: Json, type: string): Json | undefined {
+/** The Incident's condition of that type, or undefined. */
+export function condition(incident: Json, type: string): Json {
   return (incident?.status?.conditions ?? []).find((c: Json) => c.type === type);
 }
 

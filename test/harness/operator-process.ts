@@ -48,8 +48,8 @@ export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProc
   });
   let out = '';
   let exitCode: number | null | undefined;
-  proc.stdout!.on('data', (b: Buffer) => { out += b.toString('utf8'); });
-  proc.stderr!.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+  proc.stdout.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+  proc.stderr.on('data', (b: Buffer) => { out += b.toString('utf8'); });
   const exitPromise = new Promise<number | null>((resolve) => proc.on('exit', (code, sig) => { exitCode = code ?? (sig ? 128 : null); resolve(exitCode); }));
   const logLines = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return { raw: l }; } });
   return {

@@ -7,7 +7,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface RecordedRequest {
   method: string;
   path: string;

@@ -8,7 +8,6 @@ import * as k8s from '@kubernetes/client-node';
 import { ensureCluster, getJson, kubectl, repoRoot, waitFor, applyYaml } from './cluster.js';
 import { deploymentYaml, type DeploymentFixture } from './workloads.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
 
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -120,7 +119,7 @@ export async function waitForIncidentPhase(ns: string, name: string, phases: str
       return want.includes(last?.status?.phase) ? last : undefined;
     }, timeoutMs, 300);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(summariseIncident(last))}`);
+    throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(summariseIncident(last))}`, { cause: e });
   }
 }
 
