@@ -4,7 +4,7 @@
 # the CRDs, RBAC and samples' namespace, and runs the operator under its own ServiceAccount's token.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+bash scripts/bootstrap.sh --for start  # npm dependencies (npm ci when missing or stale), Go check
 if [ -n "${KUBECONFIG:-}" ] || [ -f "$HOME/.kube/config" ] || [ -n "${KUBERNETES_SERVICE_HOST:-}" ]; then
   exec node --import tsx src/main.ts
 fi

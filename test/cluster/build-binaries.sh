@@ -19,11 +19,33 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 t0=$(date +%s)
 log() { echo "[build-binaries] $*" >&2; }
-( cd "$here/tools/kwok" && log "kwok $KWOK_VERSION" && go build -ldflags "-s -w" -o "$bin/" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl )
-( cd "$here/tools/etcd" && log "etcd $ETCD_VERSION" && go build -ldflags "-s -w" -o "$bin/etcd" go.etcd.io/etcd/server/v3 )
-( cd "$here/tools/k8s" && log "kubernetes $KUBE_VERSION" && go build -ldflags "-s -w $ld" -o "$bin/" \
+# Progress while `go build` is silent: which binaries, elapsed time, expected total (README: a cold build
+# takes 6-8 min on 2 cores; most of it is kubernetes). Every BUILD_PROGRESS_SECONDS (default 15).
+mmss() { printf '%dm%02ds' $(( $1 / 60 )) $(( $1 % 60 )); }
+with_progress() {
+  local what=$1; shift
+  log "building $what (elapsed $(mmss $(( $(date +%s) - t0 ))); a cold build takes about 6-8 min in all)"
+  "$@" &
+  local pid=$! every=${BUILD_PROGRESS_SECONDS:-15} next=$(( $(date +%s) + ${BUILD_PROGRESS_SECONDS:-15} ))
+  trap 'kill "$pid" 2>/dev/null' INT TERM
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ "$(date +%s)" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
+      log "still building $what: $(mmss $(( $(date +%s) - t0 ))) elapsed of about 6-8 min expected (cold build)"
+      next=$(( next + every ))
+    fi
+  done
+  trap - INT TERM
+  wait "$pid"
+}
+with_progress "kwok, kwokctl $KWOK_VERSION (1/3)" \
+  bash -c 'cd "$1/tools/kwok" && go build -ldflags "-s -w" -o "$2/" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl' _ "$here" "$bin"
+with_progress "etcd $ETCD_VERSION (2/3)" \
+  bash -c 'cd "$1/tools/etcd" && go build -ldflags "-s -w" -o "$2/etcd" go.etcd.io/etcd/server/v3' _ "$here" "$bin"
+with_progress "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $KUBE_VERSION (3/3)" \
+  bash -c 'cd "$1/tools/k8s" && go build -ldflags "-s -w $3" -o "$2/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl )
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl' _ "$here" "$bin" "$ld"
 touch "$bin/.complete"
 log "built in $(( $(date +%s) - t0 ))s"
 echo "$bin"
