@@ -19,7 +19,7 @@ case "${1:-}" in
   *) echo "usage: $0 [--for test|start]" >&2; exit 2 ;;
 esac
 log() { echo "[bootstrap] $*" >&2; }
-missing() { log "$1"; log "  run: $2"; exit 1; }
+missing() { log "$1; run: $2"; exit 1; }
 sudo_prefix() { [ "$(id -u)" = 0 ] || printf 'sudo '; }
 
 # Node >= 20 and npm (they run this script via npm, but it may also be run by hand).
