@@ -79,7 +79,7 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   const before = process.memoryUsage();
   const log = createLogger('warn');
   const config = loadConfig({ ...process.env, WATCH_NAMESPACES: ns, LEASE_NAME: `bench-${ns}`.slice(0, 63), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '5', WORKERS: '8' });
-  const op = await startOperator({ config, log, clients: makeClients(kc), onLostLeadership: () => { throw new Error('lost leadership during bench'); } });
+  const op = await startOperator({ config, log, clients: makeClients(kc), escalator: false, onLostLeadership: () => { throw new Error('lost leadership during bench'); } });
   await waitUntil('operator leading', () => Promise.resolve(op.elector.isLeader()), 60_000);
   const targets = names.slice(0, Math.min(rollouts, n));
   await waitUntil('last-known-good recorded', async () => {

@@ -1,6 +1,7 @@
 /**
- * incident-operator entry point: connects with KUBECONFIG or in-cluster config, logs the server version,
- * runs the controllers, and shuts down cleanly on SIGTERM/SIGINT (releasing the leader Lease).
+ * incident-operator entry point: reads the configuration, connects with KUBECONFIG or in-cluster config,
+ * logs the server version, starts the operator (operator.ts wires everything), and shuts down cleanly on
+ * SIGTERM/SIGINT (releasing the leader Lease, flushing the incident log).
  */
 import * as k8s from '@kubernetes/client-node';
 import { loadConfig, ConfigError } from './config.js';
@@ -8,8 +9,7 @@ import { createLogger } from './log.js';
 import { makeClients } from './kube/clients.js';
 import { startOperator } from './operator.js';
 import { describeError } from './runtime/kube-errors.js';
-import { buildEscalator, buildRoutes } from './escalate/wiring.js';
-import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-log.js';
+import { IncidentLogConfigError } from './incident-log/open-incident-log.js';
 
 async function main(): Promise<void> {
   const log = createLogger();
@@ -29,16 +29,13 @@ async function main(): Promise<void> {
     log.error('cannot reach the Kubernetes API server', { server: cluster?.server, ...describeError(e) });
     process.exit(1);
   }
-  let incidentLog: Awaited<ReturnType<typeof openIncidentLog>> | undefined;
-  if (config.incidentLogDatabaseUrlFile) {
-    try {
-      incidentLog = await openIncidentLog(config.incidentLogDatabaseUrlFile, log, process.env);
-    } catch (e) { log.error('invalid incident log configuration', { error: (e as Error).message }); process.exit(2); }
+  let handle: Awaited<ReturnType<typeof startOperator>>;
+  try {
+    handle = await startOperator({ config, log, clients });
+  } catch (e) {
+    if (e instanceof IncidentLogConfigError) { log.error('invalid incident log configuration', { error: e.message }); process.exit(2); }
+    throw e;
   }
-  const handle = await startOperator({
-    config, log, clients, escalator: buildEscalator(config, log), routes: buildRoutes(config, log), onStatusWritten: incidentLog?.writer.enqueue,
-  });
-  if (incidentLog) wireIncidentLog(incidentLog, handle, config.watchNamespaces);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -47,7 +44,6 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try { await handle.stop(); } catch (e) { log.error('shutdown error', { error: (e as Error).message }); }
-    await incidentLog?.writer.close(3_000).catch((e) => log.error('incident log close error', { error: (e as Error).message }));
     log.info('stopped');
     log.end();
     setTimeout(() => process.exit(0), 50).unref();

@@ -1,16 +1,22 @@
 /**
- * Wiring: informers → work queues → reconcilers, leader election, HTTP (health, readiness, metrics).
- * Informer callbacks only enqueue `namespace/name` keys; every decision happens in a reconcile.
+ * The composition root: the one place that wires informers → caches → work queues → reconcilers and
+ * their adapters (diagnosis, remediation, escalation, incident log), leader election and HTTP (health,
+ * readiness, metrics, Alertmanager intake). Informer callbacks only enqueue `namespace/name` keys;
+ * every decision happens in a reconcile. main.ts only reads configuration and handles signals.
  */
 import type * as k8s from '@kubernetes/client-node';
 import type http from 'node:http';
 import { GROUP, INCIDENT_PLURAL, VERSION, type Incident } from './api/incident.js';
 import type { OperatorConfig } from './config.js';
 import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from './decide/kube-types.js';
-import { controllerOwnerKey, OWNER_INDEX, type Caches, type ReadCache } from './controllers/caches.js';
+import { controllerOwnerKey, OWNER_INDEX, type Caches, type PolicyObject, type ReadCache } from './ports/caches.js';
+import type { Escalator } from './ports/escalation.js';
+import { controllerOwnerName } from './decide/owner-references.js';
+import { buildEscalator, buildRoutes } from './escalate/wiring.js';
+import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-log.js';
 import { CrashLoopDetector } from './controllers/crashloop-detector.js';
 import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder.js';
-import { IncidentReconciler, type Escalator } from './controllers/incident-reconciler.js';
+import { IncidentReconciler } from './controllers/incident-reconciler.js';
 import { runDiagnosis } from './diagnose/run-diagnosis.js';
 import { checkDatabase } from './diagnose/database-checks.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
@@ -41,9 +47,11 @@ export interface OperatorOptions {
   log: Logger;
   clients: KubeClients;
   clock?: Clock;
-  escalator?: (deps: { clients: KubeClients; incidents: IncidentClient; metrics: OperatorMetrics; caches: Caches }) => Escalator;
+  /** Escalation and notifications (default: the EscalationPolicy escalator; false: none, e.g. benchmarks). */
+  escalator?: ((deps: EscalatorFactoryDeps) => Escalator) | false;
+  /** HTTP routes besides probes and metrics (default: the Alertmanager intake). */
   routes?: (deps: { clients: KubeClients; incidents: IncidentClient; caches: Caches }) => Record<string, Route>;
-  /** Called after every Incident status write (the durable incident log hooks in here). */
+  /** Called after every Incident status write (default: the durable incident log when configured). */
   onStatusWritten?: (incident: Incident) => void;
   /** Leadership lost: the default exits the process (as controller-runtime does) so nothing acts without the lease. */
   onLostLeadership?: () => void;
@@ -58,9 +66,9 @@ function runtimeLogger(log: Logger) {
   };
 }
 
-function ownerName(obj: { metadata?: { ownerReferences?: readonly { kind?: string; name?: string; controller?: boolean }[] } }, kind: string): string | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.kind === kind && o.controller)?.name;
-}
+export interface EscalatorFactoryDeps { clients: KubeClients; incidents: IncidentClient; metrics: OperatorMetrics; caches: Caches; clock: Clock }
+
+const ownerName = controllerOwnerName;
 
 export async function startOperator(opts: OperatorOptions): Promise<OperatorHandle> {
   const { config, log, clients } = opts;
@@ -94,24 +102,28 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     replicaSets: asCache<KubeReplicaSet>(replicaSetsInf),
     pods: asCache<KubePod>(podsInf),
     namespaces: asCache<KubeNamespace>(namespacesInf),
-    policies: asCache(policiesInf),
+    policies: asCache<PolicyObject>(policiesInf),
     fresh: () => informers.every((i) => i.synced && (i.phase === 'watching' || i.phase === 'reconnecting')),
   };
 
-  const queueOpts = (name: string) => ({ name, maxDelayMs: config.maxBackoffMs, clock, logger: rlog, metrics: metrics.queueHooks(name) });
+  // The stale-cache guard, once for every controller: no key is reconciled while an informer re-lists.
+  const queueOpts = (name: string) => ({ name, maxDelayMs: config.maxBackoffMs, clock, logger: rlog, metrics: metrics.queueHooks(name), gate: caches.fresh });
   const incidentQueue = new WorkQueue(queueOpts('incident'));
   const crashLoopQueue = new WorkQueue(queueOpts('crashloop'));
   const healthyQueue = new WorkQueue(queueOpts('healthy-revision'));
   const queues = [incidentQueue, crashLoopQueue, healthyQueue];
 
-  const events = new KubeEventRecorder(clients.core, log);
+  const incidentLog = opts.onStatusWritten === undefined && config.incidentLogDatabaseUrlFile
+    ? await openIncidentLog(config.incidentLogDatabaseUrlFile, log, process.env) : undefined;
+  const events = new KubeEventRecorder(clients.core, log, clock);
+  const escalatorFactory = opts.escalator === undefined ? buildEscalator(config, log) : opts.escalator;
   const remediator = new RunbookRemediator({
-    apps: clients.apps, core: clients.core, config, log,
+    apps: clients.apps, core: clients.core, config, log, clock,
     onRollback: (ns) => metrics.rollbacks.inc({ namespace: ns }),
   });
   const incidentReconciler = new IncidentReconciler({
-    clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten,
-    escalator: opts.escalator?.({ clients, incidents: incidentClient, metrics, caches }),
+    clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten ?? incidentLog?.writer.enqueue,
+    escalator: escalatorFactory ? escalatorFactory({ clients, incidents: incidentClient, metrics, caches, clock }) : undefined,
     targetExists: async (namespace, name) => {
       try {
         await clients.apps.readNamespacedDeployment({ name, namespace });
@@ -213,7 +225,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       return { ready, detail: { synced, leader: elector.isLeader(), leaderKnown: elector.leaderKnown() } };
     },
     metrics: async () => {
-      const now = Date.now();
+      const now = clock.now().getTime();
       for (const i of informers) {
         metrics.informerSynced.set({ informer: i.name }, i.synced ? 1 : 0);
         if (i.lastEventAt) metrics.informerLastEventAge.set({ informer: i.name }, (now - i.lastEventAt.getTime()) / 1000);
@@ -222,10 +234,12 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       for (const i of incidentsInf.list() as unknown as Incident[]) metrics.incidents.inc({ phase: i.status?.phase ?? 'Pending', severity: i.spec?.severity ?? 'unknown' });
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
-    routes: opts.routes?.({ clients, incidents: incidentClient, caches }),
+    routes: (opts.routes ?? buildRoutes(config, log))({ clients, incidents: incidentClient, caches }),
   });
   const addr = server.address();
   log.info('http server listening', { address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
+
+  if (incidentLog) wireIncidentLog(incidentLog, { metrics, elector, caches }, config.watchNamespaces);
 
   return {
     metrics, elector, server, caches,
@@ -235,6 +249,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       await elector.stop();
       await Promise.all(informers.map((i) => i.stop()));
       await new Promise<void>((r) => server.close(() => r()));
+      await incidentLog?.writer.close(3_000).catch((e: unknown) => log.error('incident log close error', { error: (e as Error).message }));
     },
   };
 }

@@ -1,4 +1,13 @@
-/** TypeScript shape of the runbook.dev/v1alpha1 Incident (crds/incident.yaml is the source of truth). */
+/**
+ * TypeScript shape of the runbook.dev/v1alpha1 Incident. The spec's schema is written in crds/incident.yaml;
+ * the status schema there is generated from `IncidentStatus` (npm run gen:crd), and a unit test checks both agree.
+ */
+import type { DiagnosisStatus } from './diagnosis.js';
+import type { EscalationStatus } from './escalation.js';
+import type { NotificationsStatus } from './notifications.js';
+import type { PodHealthStatus } from './pod-health.js';
+import type { RemediationStatus } from './remediation.js';
+
 export const GROUP = 'runbook.dev';
 export const VERSION = 'v1alpha1';
 export const INCIDENT_PLURAL = 'incidents';
@@ -27,40 +36,70 @@ export interface IncidentSpec {
   resolution?: { resolvedBy: string; resolvedAt?: string; note?: string };
 }
 
+/** A Kubernetes API convention condition. */
 export interface Condition {
+  /** Condition type, e.g. TargetHealthy, Acknowledged, ResponseDeadlineExceeded. */
   type: string;
+  /** True, False or Unknown. */
   status: 'True' | 'False' | 'Unknown';
+  /** CamelCase reason of the last transition. */
   reason: string;
+  /** One line for people. */
   message: string;
+  /** When status last changed (RFC 3339). */
   lastTransitionTime: string;
+  /** metadata.generation the condition was set for. */
   observedGeneration?: number;
 }
 
+/** One step of the incident's story (newest 50 kept). */
 export interface TimelineEntry {
+  /** When (RFC 3339). */
   time: string;
+  /** Phase at that time. */
   phase?: string;
+  /** What happened, e.g. Opened, Diagnosed, RollbackIntended. */
   type: string;
+  /** CamelCase reason. */
   reason?: string;
+  /** One line for people (PHI-safe). */
   message: string;
 }
 
+/** Observed state of the Incident, written only by the operator. */
 export interface IncidentStatus {
+  /** Pending, Diagnosing, Remediating, Monitoring, Escalated, Resolved or Failed. */
   phase?: Phase;
+  /** Reason of the last phase change. */
   phaseReason?: string;
+  /** metadata.generation last reconciled. */
   observedGeneration?: number;
+  /** When the incident was opened (RFC 3339). */
   openedAt?: string;
+  /** Acknowledge deadline (RFC 3339). */
   acknowledgeBy?: string;
+  /** Response (resolve) deadline by severity (RFC 3339). */
   respondBy?: string;
+  /** When a person acknowledged (RFC 3339). */
   acknowledgedAt?: string;
+  /** When the incident was resolved (RFC 3339). */
   resolvedAt?: string;
+  /** Conditions: TargetFound, TargetHealthy, Diagnosed, Acknowledged, deadlines, Escalated, Resolved, ... */
   conditions?: Condition[];
+  /** The incident's story, newest 50 entries. */
   timeline?: TimelineEntry[];
+  /** Timeline entries ever written (older ones are dropped from `timeline`). */
   timelineTotal?: number;
-  podHealth?: Record<string, unknown>;
-  diagnosis?: Record<string, unknown>;
-  remediation?: Record<string, unknown>;
-  escalation?: { tier?: number; [k: string]: unknown };
-  notifications?: Record<string, unknown>;
+  /** Live pod counts of the target. */
+  podHealth?: PodHealthStatus;
+  /** Redacted, bounded evidence of the runbook's diagnose steps. */
+  diagnosis?: DiagnosisStatus;
+  /** Intent and outcome of rollback / query termination, recorded before and after acting. */
+  remediation?: RemediationStatus;
+  /** Escalation tier and notification decisions. */
+  escalation?: EscalationStatus;
+  /** Outbox of notifications with their delivery state. */
+  notifications?: NotificationsStatus;
 }
 
 export interface Incident {

@@ -14,7 +14,7 @@ import type { IncidentClient } from '../kube/incident-client.js';
 import type { Logger } from '../log.js';
 import { isAlreadyExists } from '../runtime/kube-errors.js';
 import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
-import type { Caches } from './caches.js';
+import type { Caches } from '../ports/caches.js';
 import { podsOf, replicaSetsOf } from './target-snapshot.js';
 
 export interface CrashLoopDetectorDeps {
@@ -35,7 +35,6 @@ export class CrashLoopDetector {
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
-    if (this.d.caches.fresh && !this.d.caches.fresh()) return { requeueAfterMs: 1000 }; // stale caches: decide later
     const deployment = this.d.caches.deployments.get(namespace, name);
     if (!deployment) return;
     const owned = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name));

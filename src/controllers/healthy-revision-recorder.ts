@@ -12,7 +12,7 @@ import { mergePatch } from '../kube/clients.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../runtime/clock.js';
 import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
-import type { Caches } from './caches.js';
+import type { Caches } from '../ports/caches.js';
 import { isDeploymentHealthy, replicaSetsOf } from './target-snapshot.js';
 import { openIncidentFor } from './crashloop-detector.js';
 
@@ -24,7 +24,6 @@ export class HealthyRevisionRecorder {
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
-    if (this.d.caches.fresh && !this.d.caches.fresh()) return { requeueAfterMs: 1000 }; // stale caches: decide later
     const deployment = this.d.caches.deployments.get(namespace, name);
     if (!deployment) { this.healthySince.delete(key); return; }
     const nsLabels = this.d.caches.namespaces.get(undefined, namespace)?.metadata?.labels;

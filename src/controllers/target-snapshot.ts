@@ -3,18 +3,13 @@
  * the caches (runbook API Outage step 1, `kubectl get pods`). No API calls.
  */
 import type { KubeDeployment, KubePod, KubeReplicaSet } from '../decide/kube-types.js';
-import { isCrashLooping, summarisePodHealth, type PodHealth } from '../decide/pod-health.js';
+import { isCrashLooping, summarisePodHealth } from '../decide/pod-health.js';
 import { ownedReplicaSets } from '../decide/replica-sets.js';
-import type { Caches } from './caches.js';
+import type { Caches } from '../ports/caches.js';
+import type { TargetSnapshot } from '../ports/target.js';
 
-export interface TargetSnapshot {
-  deployment?: KubeDeployment;
-  replicaSets: readonly KubeReplicaSet[];
-  pods: readonly KubePod[];
-  podHealth?: PodHealth;
-  healthy: boolean;
-  summary: string;
-}
+export type { TargetSnapshot } from '../ports/target.js';
+
 
 export function podsOfReplicaSets(pods: readonly KubePod[], rsNames: ReadonlySet<string>): KubePod[] {
   return pods.filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'ReplicaSet' && o.controller && rsNames.has(o.name ?? "")));

@@ -8,44 +8,11 @@ import { isIP, Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { systemScheduler, withTimeout } from '../runtime/clock.js';
 import { DEFAULT_PORT, describeTarget, SslMode, tlsOptions, type DatabaseConnectionConfig } from './connection-config.js';
+import { ConnectivityReason, ConnectivityStep, type ConnectivityReport, type ConnectivityStepResult } from '../api/database-evidence.js';
 
-export const ConnectivityStep = {
-  Dns: 'dns',
-  Tcp: 'tcp',
-  Tls: 'tls',
-  Auth: 'auth',
-  Select1: 'select1',
-} as const;
-export type ConnectivityStep = (typeof ConnectivityStep)[keyof typeof ConnectivityStep];
-
-export const ConnectivityReason = {
-  DNSFailed: 'DNSFailed',
-  ConnectionRefused: 'ConnectionRefused',
-  Timeout: 'Timeout',
-  TLSFailed: 'TLSFailed',
-  AuthenticationFailed: 'AuthenticationFailed',
-  QueryFailed: 'QueryFailed',
-  Skipped: 'Skipped',
-} as const;
-export type ConnectivityReason = (typeof ConnectivityReason)[keyof typeof ConnectivityReason];
-
-export interface ConnectivityStepResult {
-  step: ConnectivityStep;
-  ok: boolean;
-  latencyMs: number;
-  reason?: ConnectivityReason;
-  /** Short, redacted explanation (never the password). */
-  message?: string;
-}
-
-export interface ConnectivityReport {
-  reachable: boolean;
-  totalLatencyMs: number;
-  steps: ConnectivityStepResult[];
-  /** e.g. `database reachable in 3 ms`, `database unreachable: connection refused (127.0.0.1:5999)`. */
-  summary: string;
-}
+export { ConnectivityReason, ConnectivityStep, type ConnectivityReport, type ConnectivityStepResult } from '../api/database-evidence.js';
 
 export interface ConnectivityOptions {
   /** Timeout of each step. */
@@ -79,16 +46,11 @@ function redact(message: string, password: string | undefined): string {
   return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE - 1)}…` : out;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout?.();
-      reject(new StepFailure(ConnectivityReason.Timeout, `${what} timed out after ${ms} ms`));
-    }, ms);
+function stepTimeout<T>(work: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
+  return withTimeout(work, ms, systemScheduler, () => {
+    onTimeout?.();
+    return new StepFailure(ConnectivityReason.Timeout, `${what} timed out after ${ms} ms`);
   });
-  work.catch(() => undefined); // a late rejection after the timeout must not become unhandled
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 const TLS_ERROR = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
@@ -119,7 +81,7 @@ async function resolveHost(host: string, timeoutMs: number): Promise<{ address: 
   if (host.trim() === '') throw new StepFailure(ConnectivityReason.DNSFailed, 'no host configured');
   if (isIP(host) !== 0) return { address: host, message: 'IP address, no lookup needed' };
   try {
-    const result = await withTimeout(dns.lookup(host), timeoutMs, 'DNS lookup');
+    const result = await stepTimeout(dns.lookup(host), timeoutMs, 'DNS lookup');
     return { address: result.address, message: `resolved to ${result.address}` };
   } catch (err) {
     const failure = classify(err, ConnectivityReason.DNSFailed);
@@ -133,7 +95,7 @@ function openTcp(address: string, port: number, timeoutMs: number): Promise<Sock
     socket.once('connect', () => resolve(socket));
     socket.once('error', reject);
   });
-  return withTimeout(connected, timeoutMs, 'TCP connect', () => socket.destroy()).then(
+  return stepTimeout(connected, timeoutMs, 'TCP connect', () => socket.destroy()).then(
     (s) => {
       s.removeAllListeners('error');
       s.on('error', () => undefined);
@@ -153,7 +115,7 @@ async function handshakeTls(socket: Socket, host: string, options: ConnectionOpt
     socket.once('close', () => reject(new StepFailure(ConnectivityReason.TLSFailed, 'server closed the connection during TLS negotiation')));
     socket.write(SSL_REQUEST);
   });
-  const code = await withTimeout(answer, timeoutMs, 'TLS negotiation');
+  const code = await stepTimeout(answer, timeoutMs, 'TLS negotiation');
   if (code === 'N') throw new StepFailure(ConnectivityReason.TLSFailed, 'server does not accept TLS connections');
   if (code !== 'S') throw new StepFailure(ConnectivityReason.TLSFailed, 'unexpected answer to the TLS request');
   const secure = tlsConnect({ ...options, socket, host, ...(isIP(host) === 0 ? { servername: host } : {}) });
@@ -162,7 +124,7 @@ async function handshakeTls(socket: Socket, host: string, options: ConnectionOpt
       secure.once('secureConnect', () => resolve(`${secure.getProtocol() ?? 'TLS'} established`));
       secure.once('error', reject);
     });
-    return await withTimeout(done, timeoutMs, 'TLS handshake');
+    return await stepTimeout(done, timeoutMs, 'TLS handshake');
   } catch (err) {
     const failure = classify(err, ConnectivityReason.TLSFailed);
     throw failure.reason === ConnectivityReason.Timeout ? failure : new StepFailure(ConnectivityReason.TLSFailed, failure.message);
@@ -239,7 +201,7 @@ export async function checkDatabaseConnectivity(cfg: ConnectivityTarget | Databa
       c.on('error', () => undefined);
       client = c;
       try {
-        await withTimeout(c.connect(), timeoutMs + 250, 'authentication');
+        await stepTimeout(c.connect(), timeoutMs + 250, 'authentication');
       } catch (err) {
         throw classify(err, ConnectivityReason.AuthenticationFailed);
       }
@@ -249,7 +211,7 @@ export async function checkDatabaseConnectivity(cfg: ConnectivityTarget | Databa
       const c = client as pg.Client | null;
       if (c === null) throw new StepFailure(ConnectivityReason.QueryFailed, 'no session');
       try {
-        const result = await withTimeout(c.query({ text: 'SELECT 1 AS ok', query_timeout: timeoutMs } as pg.QueryConfig), timeoutMs + 250, 'SELECT 1');
+        const result = await stepTimeout(c.query({ text: 'SELECT 1 AS ok', query_timeout: timeoutMs } as pg.QueryConfig), timeoutMs + 250, 'SELECT 1');
         if (Number((result.rows[0] as { ok?: unknown } | undefined)?.ok) !== 1) {
           throw new StepFailure(ConnectivityReason.QueryFailed, 'SELECT 1 returned an unexpected result');
         }
@@ -283,7 +245,7 @@ export async function checkDatabaseConnectivity(cfg: ConnectivityTarget | Databa
   } finally {
     (socket as Socket | null)?.destroy();
     const c = client as pg.Client | null;
-    if (c !== null) await withTimeout(c.end(), timeoutMs, 'disconnect').catch(() => undefined);
+    if (c !== null) await stepTimeout(c.end(), timeoutMs, 'disconnect').catch(() => undefined);
   }
 
   const totalLatencyMs = Math.round(performance.now() - started);

@@ -12,6 +12,10 @@
 import type pg from 'pg';
 import { fingerprintSql } from '../redact/sql-fingerprint.js';
 import { runReadOnly, sqlErrorSummary } from './read-only.js';
+import { BACKEND_START_ISO, redactIdentity } from './session-columns.js';
+import { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats } from '../api/database-evidence.js';
+
+export { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats } from '../api/database-evidence.js';
 
 export interface DatabaseLoadOptions {
   /** Queries running longer than this (by query_start) are reported. Default 300 (runbook: 5 minutes). */
@@ -24,97 +28,41 @@ export interface DatabaseLoadOptions {
   statementTimeoutMs?: number;
 }
 
-export interface LongRunningQuery {
+export { BACKEND_START_ISO } from './session-columns.js';
+
+/**
+ * A client transaction open longer than the threshold, or one holding locks: reported even when no statement
+ * runs long (an idle-in-transaction session holding a lock is the classic root of a pile-up).
+ */
+export interface OpenTransaction {
   pid: number;
+  /** Redacted. */
   user: string | null;
+  /** Redacted. */
+  application: string | null;
   database: string | null;
-  application: string | null;
   state: string | null;
-  durationSeconds: number;
-  transactionAgeSeconds: number | null;
-  waitEventType: string | null;
-  waitEvent: string | null;
-  /** ISO-8601 UTC with microseconds (pass it to terminateSession as is). */
-  backendStart: string;
+  /** Seconds since xact_start. */
+  transactionAgeSeconds: number;
+  /** Seconds since state_change while idle in transaction; null when running. */
+  idleSeconds: number | null;
+  /** Locks it holds (granted rows of pg_locks). */
+  locksHeld: number;
+  /** Sessions whose pg_blocking_pids() name it. */
+  blocking: number;
+  /** Fingerprint of its latest statement. */
   fingerprint: string;
 }
 
-export interface SessionSummary {
-  pid: number;
-  user: string | null;
-  application: string | null;
-  state: string | null;
-  backendType: string | null;
-  durationSeconds: number | null;
-  waitEventType: string | null;
-  waitEvent: string | null;
-  backendStart: string | null;
-  fingerprint: string;
+/** Long and lock-holding transactions (DatabaseLoadReport, read by the diagnosis). */
+export interface TransactionReport {
+  /** Transactions older than the threshold, oldest first (idle in transaction included). */
+  longTransactions: OpenTransaction[];
+  /** Sessions holding locks the longest, oldest transaction first, whatever their age. */
+  lockHolders: OpenTransaction[];
+  /** Sessions waiting for a lock (pg_blocking_pids not empty). */
+  waitingForLocks: number;
 }
-
-export interface BlockingPair {
-  blocked: SessionSummary;
-  blocking: SessionSummary;
-}
-
-export interface ConnectionUsage {
-  /** Client backends, all databases. */
-  used: number;
-  maxConnections: number;
-  superuserReservedConnections: number;
-  /** used / (maxConnections - superuserReservedConnections), 0..1+. */
-  utilization: number;
-  /** Client backends by state ('active', 'idle', 'idle in transaction', ...; 'unknown' when hidden). */
-  byState: Record<string, number>;
-}
-
-export interface OldestTransaction {
-  pid: number;
-  user: string | null;
-  state: string | null;
-  ageSeconds: number;
-  fingerprint: string;
-}
-
-export interface TableScanStats {
-  schema: string;
-  table: string;
-  seqScan: number;
-  seqTupRead: number;
-  idxScan: number | null;
-  liveTuples: number;
-}
-
-export const LoadSection = {
-  LongRunningQueries: 'longRunningQueries',
-  Blocking: 'blocking',
-  Connections: 'connections',
-  OldestTransaction: 'oldestTransaction',
-  TableScans: 'tableScans',
-} as const;
-export type LoadSection = (typeof LoadSection)[keyof typeof LoadSection];
-
-export interface LoadSectionError {
-  section: LoadSection;
-  /** SQLSTATE or node error code when known. */
-  code?: string;
-  message: string;
-}
-
-export interface DatabaseLoadReport {
-  longQueryThresholdSeconds: number;
-  longRunningQueries: LongRunningQuery[];
-  blocking: BlockingPair[];
-  /** null when the section failed (see errors). */
-  connections: ConnectionUsage | null;
-  /** null when no other client session has an open transaction, or when the section failed. */
-  oldestTransaction: OldestTransaction | null;
-  tableScans: TableScanStats[];
-  errors: LoadSectionError[];
-}
-
-/** backend_start as ISO-8601 UTC with microseconds: exact, so it can be compared again in terminateSession. */
-export const BACKEND_START_ISO = `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const iso = (column: string): string => BACKEND_START_ISO.replace('%s', column);
 const secondsSince = (column: string): string => `EXTRACT(EPOCH FROM (clock_timestamp() - ${column}))::float8`;
 
@@ -170,6 +118,38 @@ SELECT a.pid, a.usename, a.state, ${secondsSince('a.xact_start')} AS age_seconds
  ORDER BY a.xact_start ASC
  LIMIT 1`;
 
+const OPEN_TRANSACTION_COLUMNS = `
+       a.pid, a.usename, a.application_name, a.datname, a.state,
+       ${secondsSince('a.xact_start')} AS xact_age_seconds,
+       CASE WHEN a.state LIKE 'idle in transaction%' THEN ${secondsSince('a.state_change')} END AS idle_seconds,
+       (SELECT count(*) FROM pg_locks l WHERE l.pid = a.pid AND l.granted)::int AS locks_held,
+       (SELECT count(*) FROM pg_stat_activity w WHERE w.pid <> a.pid AND a.pid = ANY(pg_blocking_pids(w.pid)))::int AS blocking,
+       a.query`;
+
+const LONG_TRANSACTIONS_SQL = `
+SELECT ${OPEN_TRANSACTION_COLUMNS}
+  FROM pg_stat_activity a
+ WHERE a.backend_type = 'client backend'
+   AND a.pid <> pg_backend_pid()
+   AND a.xact_start IS NOT NULL
+   AND clock_timestamp() - a.xact_start > make_interval(secs => $1::float8)
+ ORDER BY a.xact_start ASC
+ LIMIT $2`;
+
+const LOCK_HOLDERS_SQL = `
+SELECT ${OPEN_TRANSACTION_COLUMNS}
+  FROM pg_stat_activity a
+ WHERE a.backend_type = 'client backend'
+   AND a.pid <> pg_backend_pid()
+   AND a.xact_start IS NOT NULL
+   AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.locktype NOT IN ('virtualxid', 'transactionid'))
+ ORDER BY a.xact_start ASC
+ LIMIT $1`;
+
+const WAITING_SQL = `
+SELECT count(*)::int AS waiting FROM pg_stat_activity a
+ WHERE a.pid <> pg_backend_pid() AND cardinality(pg_blocking_pids(a.pid)) > 0`;
+
 const TABLE_SCANS_SQL = `
 SELECT schemaname, relname, seq_scan::float8 AS seq_scan, seq_tup_read::float8 AS seq_tup_read,
        idx_scan::float8 AS idx_scan, n_live_tup::float8 AS n_live_tup
@@ -185,11 +165,49 @@ const round = (v: number | null, digits = 3): number | null => (v === null ? nul
 /** Fingerprint a query column; NULL or '<insufficient privilege>' stays recognisable, and no raw text escapes. */
 const fingerprintOf = (v: unknown): string => (typeof v === 'string' ? fingerprintSql(v) : '');
 
+function openTransaction(r: Row): OpenTransaction {
+  return {
+    pid: num(r['pid']) ?? 0,
+    user: redactIdentity(r['usename']),
+    application: redactIdentity(r['application_name']),
+    database: str(r['datname']),
+    state: str(r['state']),
+    transactionAgeSeconds: round(num(r['xact_age_seconds'])) ?? 0,
+    idleSeconds: round(num(r['idle_seconds'])),
+    locksHeld: num(r['locks_held']) ?? 0,
+    blocking: num(r['blocking']) ?? 0,
+    fingerprint: fingerprintOf(r['query']),
+  };
+}
+
+/**
+ * Long transactions, lock holders and the number of sessions waiting for locks. Fails soft like the other
+ * sections (errors recorded under `oldestTransaction`).
+ */
+export async function diagnoseTransactions(client: pg.ClientBase, opts: DatabaseLoadOptions = {}): Promise<{ report: TransactionReport; errors: LoadSectionError[] }> {
+  const threshold = opts.longQueryThresholdSeconds ?? 300;
+  const max = opts.maxQueries ?? 10;
+  const timeoutMs = opts.statementTimeoutMs ?? 5000;
+  const report: TransactionReport = { longTransactions: [], lockHolders: [], waitingForLocks: 0 };
+  const errors: LoadSectionError[] = [];
+  const run = async (sql: string, params: unknown[], use: (rows: Row[]) => void): Promise<void> => {
+    try {
+      use(await runReadOnly(client, sql, params, timeoutMs));
+    } catch (err) {
+      errors.push({ section: LoadSection.OldestTransaction, ...sqlErrorSummary(err) });
+    }
+  };
+  await run(LONG_TRANSACTIONS_SQL, [threshold, max], (rows) => { report.longTransactions = rows.map(openTransaction); });
+  await run(LOCK_HOLDERS_SQL, [Math.min(max, 5)], (rows) => { report.lockHolders = rows.map(openTransaction); });
+  await run(WAITING_SQL, [], (rows) => { report.waitingForLocks = num(rows[0]?.['waiting']) ?? 0; });
+  return { report, errors };
+}
+
 function summary(row: Row, prefix: string): SessionSummary {
   return {
     pid: num(row[`${prefix}_pid`]) ?? num(row['blocking_pid_raw']) ?? 0,
-    user: str(row[`${prefix}_user`]),
-    application: str(row[`${prefix}_application`]),
+    user: redactIdentity(row[`${prefix}_user`]),
+    application: redactIdentity(row[`${prefix}_application`]),
     state: str(row[`${prefix}_state`]),
     backendType: str(row[`${prefix}_backend_type`]),
     durationSeconds: round(num(row[`${prefix}_duration_seconds`])),
@@ -226,9 +244,9 @@ export async function diagnoseDatabaseLoad(client: pg.ClientBase, opts: Database
   await section(LoadSection.LongRunningQueries, LONG_RUNNING_SQL, [threshold, maxQueries], (rows) => {
     report.longRunningQueries = rows.map((r) => ({
       pid: num(r['pid']) ?? 0,
-      user: str(r['usename']),
+      user: redactIdentity(r['usename']),
       database: str(r['datname']),
-      application: str(r['application_name']),
+      application: redactIdentity(r['application_name']),
       state: str(r['state']),
       durationSeconds: round(num(r['duration_seconds'])) ?? 0,
       transactionAgeSeconds: round(num(r['xact_age_seconds'])),
@@ -262,7 +280,7 @@ export async function diagnoseDatabaseLoad(client: pg.ClientBase, opts: Database
     report.oldestTransaction =
       r === undefined
         ? null
-        : { pid: num(r['pid']) ?? 0, user: str(r['usename']), state: str(r['state']), ageSeconds: round(num(r['age_seconds'])) ?? 0, fingerprint: fingerprintOf(r['query']) };
+        : { pid: num(r['pid']) ?? 0, user: redactIdentity(r['usename']), state: str(r['state']), ageSeconds: round(num(r['age_seconds'])) ?? 0, fingerprint: fingerprintOf(r['query']) };
   });
 
   await section(LoadSection.TableScans, TABLE_SCANS_SQL, [maxTables], (rows) => {

@@ -25,6 +25,8 @@ import {
   validateBusinessCalendar,
   type BusinessCalendar,
 } from './business-hours.js';
+import type { NotificationRecord } from '../api/escalation.js';
+export type { NotificationRecord } from '../api/escalation.js';
 
 export type TargetType = 'slack' | 'pagerduty' | 'webhook';
 export const TARGET_TYPES: readonly TargetType[] = ['slack', 'pagerduty', 'webhook'];
@@ -88,6 +90,8 @@ export interface EscalationTarget {
   secretRef: SecretKeyRef;
   /** webhook only: HMAC signing key. */
   hmacSecretRef?: SecretKeyRef;
+  /** slack only: post with chat.postMessage into this channel (the Secret then holds a bot token) and thread follow-ups. */
+  channel?: string;
 }
 export interface EscalationTier {
   name: string;
@@ -111,12 +115,6 @@ export interface EscalationPolicySpec {
   notifyOnPhaseChange: boolean;
 }
 
-export interface NotificationRecord {
-  tier: number;
-  trigger: string;
-  /** RFC 3339 time the notification was sent. */
-  at: string;
-}
 export interface EscalationInput {
   policy: EscalationPolicySpec;
   severity: Severity;
@@ -330,6 +328,7 @@ export function validateEscalationPolicy(spec: EscalationPolicySpec): string[] {
       if (!TARGET_TYPES.includes(x.type)) errors.push(`${at}.targets: unknown type ${JSON.stringify(x.type)}`);
       if (!x.name || !x.secretRef?.name || !x.secretRef?.key) errors.push(`${at}.targets: name and secretRef {name, key} are required`);
       if (x.hmacSecretRef && x.type !== 'webhook') errors.push(`${at}.targets: hmacSecretRef is only valid for webhook targets`);
+      if (x.channel !== undefined && (x.type !== 'slack' || !/^[A-Za-z0-9#_.-]{1,80}$/u.test(x.channel))) errors.push(`${at}.targets: channel is only valid for slack targets (a channel ID or name)`);
     }
     if (new Set((t.targets ?? []).map((x) => x.name)).size !== (t.targets ?? []).length) errors.push(`${at}.targets names must be unique`);
     if (!t.triggers?.length || t.triggers.some((g) => !ESCALATION_TRIGGERS.includes(g))) errors.push(`${at}.triggers must list known triggers`);

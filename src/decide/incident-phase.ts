@@ -5,9 +5,8 @@
  */
 import type { Phase } from '../api/incident.js';
 import { Reason } from '../api/reasons.js';
-
-export type RemediationState =
-  | 'None' | 'Intended' | 'Succeeded' | 'Skipped' | 'AwaitingApproval' | 'Refused' | 'Failed';
+export type { RemediationState } from '../api/remediation.js';
+import type { RemediationState } from '../api/remediation.js';
 
 export interface TargetFacts {
   exists: boolean;
@@ -29,7 +28,11 @@ export interface PhaseInput {
   /** What diagnosis proposed: a remediation, none needed, or escalate (with why). */
   proposal?: { action: 'Rollback' | 'TerminateQueries' | 'None' | 'Escalate'; reason: string; message: string };
   remediation: RemediationState;
+  /** Reason of the remediation record (RollbackConflict sends the incident back to diagnosis). */
+  remediationReason?: string;
   remediationMessage?: string;
+  /** The incident names a database (said in the diagnosing message). */
+  hasDatabase?: boolean;
   monitoringStartedAt?: Date;
   healthySince?: Date;
   monitorWindowSeconds: number;
@@ -44,11 +47,31 @@ export interface PhaseDecision {
   monitoringStartedAt?: Date;
   healthySince?: Date;
   requeueAfterMs?: number;
+  /**
+   * The monitoring clock to record in status.remediation: when present, monitoringStartedAt and
+   * healthySince are set to exactly these values (undefined clears); absent leaves them as they are.
+   */
+  clock?: { monitoringStartedAt?: Date; healthySince?: Date };
 }
 
 const TERMINAL: readonly Phase[] = ['Resolved', 'Failed'];
 
+/** Every phase transition, and the monitoring clock that goes with it. */
 export function decidePhase(input: PhaseInput): PhaseDecision {
+  const d = decideNextPhase(input);
+  const clock = monitoringClock(input, d);
+  return clock ? { ...d, clock } : d;
+}
+
+function monitoringClock(input: PhaseInput, d: PhaseDecision): PhaseDecision['clock'] {
+  if (d.phase === 'Monitoring') return { monitoringStartedAt: d.monitoringStartedAt ?? input.monitoringStartedAt ?? input.now, healthySince: d.healthySince };
+  if (d.phase === 'Escalated' || (d.phase === 'Resolved' && d.reason === Reason.RecoveredWhileEscalated)) {
+    return { monitoringStartedAt: input.monitoringStartedAt, healthySince: d.healthySince };
+  }
+  return undefined;
+}
+
+function decideNextPhase(input: PhaseInput): PhaseDecision {
   const { now } = input;
   const phase = input.phase ?? 'Pending';
   if (TERMINAL.includes(phase)) return { phase, reason: '', message: '' };
@@ -56,7 +79,9 @@ export function decidePhase(input: PhaseInput): PhaseDecision {
     const note = input.resolvedByPerson.note ? `: ${input.resolvedByPerson.note}` : '';
     return { phase: 'Resolved', reason: Reason.ResolvedByPerson, message: `resolved by ${input.resolvedByPerson.by}${note}` };
   }
-  if (phase === 'Pending') return { phase: 'Diagnosing', reason: Reason.Opened, message: 'incident opened; diagnosing' };
+  if (phase === 'Pending') {
+    return { phase: 'Diagnosing', reason: Reason.DiagnosisStarted, message: `diagnosing: pods, logs, rollout history${input.hasDatabase ? ', database' : ''}` };
+  }
 
   if (input.hasTarget && input.target && !input.target.exists && phase !== 'Escalated') {
     const reason = phase === 'Diagnosing' ? Reason.TargetNotFound : Reason.TargetDeleted;
@@ -88,6 +113,9 @@ function afterDiagnosis(input: PhaseInput): PhaseDecision {
 
 function afterRemediation(input: PhaseInput): PhaseDecision {
   const msg = input.remediationMessage ?? '';
+  if (input.remediation === 'None' && input.remediationReason === Reason.RollbackConflict) {
+    return { phase: 'Diagnosing', reason: Reason.RollbackConflict, message: msg || 'the Deployment changed; re-diagnosing' };
+  }
   switch (input.remediation) {
     case 'Succeeded':
       return { phase: 'Monitoring', reason: Reason.MonitoringStarted, message: msg || 'remediation applied; monitoring', monitoringStartedAt: input.now };
@@ -96,7 +124,7 @@ function afterRemediation(input: PhaseInput): PhaseDecision {
     case 'Refused':
       return { phase: 'Escalated', reason: Reason.RollbackRefused, message: msg };
     case 'Failed':
-      return { phase: 'Escalated', reason: 'RemediationFailed', message: msg };
+      return { phase: 'Escalated', reason: Reason.RemediationFailed, message: msg };
     default:
       return { phase: 'Remediating', reason: '', message: '' };
   }
@@ -113,7 +141,7 @@ function recoverWhileEscalated(input: PhaseInput): PhaseDecision {
   const since = input.healthySince ?? now;
   const due = since.getTime() + input.monitorWindowSeconds * 1000;
   if (now.getTime() >= due) {
-    return { phase: 'Resolved', reason: 'RecoveredWhileEscalated', message: `target healthy for ${input.monitorWindowSeconds}s: ${input.target.summary}`, healthySince: since };
+    return { phase: 'Resolved', reason: Reason.RecoveredWhileEscalated, message: `target healthy for ${input.monitorWindowSeconds}s: ${input.target.summary}`, healthySince: since };
   }
   return { phase: 'Escalated', reason: '', message: '', healthySince: since, requeueAfterMs: due - now.getTime() };
 }

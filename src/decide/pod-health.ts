@@ -4,61 +4,12 @@
  */
 import type { KubeContainerStatus, KubeDeployment, KubePod, KubeReplicaSet } from './kube-types.js';
 import { compareStrings, ownedReplicaSets, replicaSetOfPod } from './replica-sets.js';
+import type { ContainerHealth, ContainerStateName, PodHealth, PodSummary, RevisionHealth } from '../api/pod-health.js';
+export type { ContainerHealth, ContainerStateName, PodHealth, PodSummary, RevisionHealth } from '../api/pod-health.js';
 
 export const DEFAULT_RESTART_THRESHOLD = 3;
 export const MAX_SUMMARISED_PODS = 20;
 export const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
-
-export type ContainerStateName = 'running' | 'waiting' | 'terminated';
-
-export interface ContainerHealth {
-  readonly name: string;
-  readonly init: boolean;
-  readonly state: ContainerStateName;
-  readonly reason?: string;
-  readonly exitCode?: number;
-  readonly lastExitCode?: number;
-  readonly lastReason?: string;
-  readonly restartCount: number;
-}
-
-export interface PodSummary {
-  readonly name: string;
-  readonly revision: number;
-  readonly phase: string;
-  readonly ready: boolean;
-  readonly restarts: number;
-  readonly crashLooping: boolean;
-  readonly containers: ContainerHealth[];
-}
-
-export interface RevisionHealth {
-  readonly revision: number;
-  readonly pods: number;
-  readonly ready: number;
-  readonly crashLooping: number;
-}
-
-export interface PodHealth {
-  /** spec.replicas (default 1). */
-  readonly desired: number;
-  /** status.readyReplicas. */
-  readonly ready: number;
-  /** status.availableReplicas. */
-  readonly available: number;
-  /** Pods owned (through a ReplicaSet) by the Deployment. */
-  readonly total: number;
-  /** Revisions that have pods, newest first. */
-  readonly byRevision: RevisionHealth[];
-  /** At most MAX_SUMMARISED_PODS: crash-looping first, then newest revision, then name. */
-  readonly pods: PodSummary[];
-  /** Pods left out of `pods` by the bound. */
-  readonly omittedPods: number;
-  /** Count of containers waiting, per waiting reason. */
-  readonly waitingReasons: Record<string, number>;
-  readonly crashLoopingPods: number;
-  readonly summary: string;
-}
 
 function statusesOf(pod: KubePod): { status: KubeContainerStatus; init: boolean }[] {
   return [

@@ -8,6 +8,8 @@ import type { RunbookKind } from '../api/incident.js';
 import type { PodHealth } from './pod-health.js';
 import type { RolloutHistory } from './rollout-history.js';
 import type { SharedCauseResult } from './shared-cause.js';
+import type { Proposal } from '../api/diagnosis.js';
+export type { Proposal } from '../api/diagnosis.js';
 
 export interface ProposalInput {
   runbook: RunbookKind;
@@ -17,13 +19,6 @@ export interface ProposalInput {
   sharedCause?: SharedCauseResult;
   requestedRevision?: number;
   database?: { reachable: boolean; longRunningQueries: number; terminationOptIn: boolean; summary: string };
-}
-
-export interface Proposal {
-  action: 'Rollback' | 'TerminateQueries' | 'None' | 'Escalate';
-  reason: string;
-  message: string;
-  toRevision?: number;
 }
 
 export function proposeRemediation(input: ProposalInput): Proposal {

@@ -8,11 +8,13 @@ import {
   REVISION_ANNOTATION,
   type KubeDeployment,
   type KubeObjectMeta,
-  type KubeOwnerReference,
   type KubePod,
   type KubeReplicaSet,
   type KubeTime,
 } from './kube-types.js';
+import { controllerRefOf } from './owner-references.js';
+
+export { controllerRefOf } from './owner-references.js';
 
 export interface RevisionedReplicaSet {
   readonly revision: number;
@@ -41,9 +43,6 @@ export function templateHashOf(rs: KubeReplicaSet): string | undefined {
   );
 }
 
-export function controllerRefOf(meta: KubeObjectMeta | undefined): KubeOwnerReference | undefined {
-  return meta?.ownerReferences?.find((ref) => ref.controller === true);
-}
 
 function isControlledBy(
   meta: KubeObjectMeta | undefined,

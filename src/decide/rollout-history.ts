@@ -23,42 +23,13 @@ import {
   toIsoTime,
   type RevisionedReplicaSet,
 } from './replica-sets.js';
+import { LastKnownGoodSource, type LastKnownGood, type RevisionSummary, type RolloutHistory } from '../api/rollout-history.js';
+
+export { LastKnownGoodSource, type LastKnownGood, type RevisionSummary, type RolloutHistory } from '../api/rollout-history.js';
 
 export const LAST_KNOWN_GOOD_ANNOTATION = 'runbook.dev/last-known-good';
 export const MAX_HISTORY_REVISIONS = 10;
 export const DEFAULT_STABLE_WINDOW_SECONDS = 30;
-
-export const LastKnownGoodSource = {
-  Recorded: 'Recorded',
-  PreviousRevisionFallback: 'PreviousRevisionFallback',
-  None: 'None',
-} as const;
-export type LastKnownGoodSource = (typeof LastKnownGoodSource)[keyof typeof LastKnownGoodSource];
-
-export interface RevisionSummary {
-  readonly revision: number;
-  /** ReplicaSet creation time (ISO 8601), null when unknown. */
-  readonly createdAt: string | null;
-  readonly images: string[];
-  readonly changeCause?: string;
-  readonly replicaSet: string;
-  readonly templateHash?: string;
-}
-
-export interface LastKnownGood {
-  readonly revision: number | null;
-  readonly source: LastKnownGoodSource;
-  readonly note: string;
-  readonly replicaSet?: string;
-  readonly templateHash?: string;
-}
-
-export interface RolloutHistory {
-  /** Newest first, at most MAX_HISTORY_REVISIONS. */
-  readonly revisions: RevisionSummary[];
-  readonly currentRevision: number | null;
-  readonly lastKnownGood: LastKnownGood;
-}
 
 export interface LastKnownGoodRecord {
   readonly revision: number;

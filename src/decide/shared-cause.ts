@@ -7,16 +7,12 @@
  *  - the database check failed (databaseReachable === false; undefined = not checked).
  */
 import type { PodHealth } from './pod-health.js';
+import { SharedCauseReason, type SharedCauseResult } from '../api/diagnosis.js';
+
+export { SharedCauseReason, type SharedCauseResult } from '../api/diagnosis.js';
 
 export const SHARED_CAUSE_MIN_OTHER_DEPLOYMENTS = 2;
 export const MAX_NAMED_DEPLOYMENTS = 5;
-
-export const SharedCauseReason = {
-  OlderRevisionsCrashing: 'OlderRevisionsCrashing',
-  NamespaceWideCrashLoops: 'NamespaceWideCrashLoops',
-  DatabaseUnreachable: 'DatabaseUnreachable',
-} as const;
-export type SharedCauseReason = (typeof SharedCauseReason)[keyof typeof SharedCauseReason];
 
 export interface SharedCauseInput {
   /** Pod health of the target Deployment. */
@@ -24,13 +20,6 @@ export interface SharedCauseInput {
   /** Names of OTHER Deployments in the same namespace that are crash-looping. */
   readonly otherDeploymentsCrashLooping: readonly string[];
   readonly databaseReachable?: boolean;
-}
-
-export interface SharedCauseResult {
-  readonly shared: boolean;
-  readonly reasons: SharedCauseReason[];
-  /** Why no rollback (when shared), or that none was found. */
-  readonly message: string;
 }
 
 export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {

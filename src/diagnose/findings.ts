@@ -2,11 +2,11 @@
  * One Kubernetes Event per diagnosis finding (`kubectl describe incident` reads like the runbook's
  * checklist). Pure; messages come from the already-redacted diagnosis record.
  */
-import type { DiagnosisRecord } from './run-diagnosis.js';
+import type { DiagnosisStatus } from '../api/diagnosis.js';
 
 export interface Finding { type: 'Normal' | 'Warning'; reason: string; message: string }
 
-export function diagnosisFindings(d: DiagnosisRecord): Finding[] {
+export function diagnosisFindings(d: DiagnosisStatus): Finding[] {
   const out: Finding[] = [];
   if (d.pods) {
     out.push(d.pods.crashLoopingPods > 0

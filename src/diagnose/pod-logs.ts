@@ -4,6 +4,7 @@
  * this function; raw lines never leave it.
  */
 import type * as k8s from '@kubernetes/client-node';
+import { withTimeout } from '../runtime/clock.js';
 import { extractErrorSignatures, type LogSignatureReport } from '../redact/log-signatures.js';
 import type { PodSummary } from '../decide/pod-health.js';
 
@@ -60,9 +61,3 @@ function classify(e: unknown): string {
   return 'ReadFailed';
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-  });
-}

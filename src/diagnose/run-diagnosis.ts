@@ -3,29 +3,18 @@
  * (status.diagnosis) that ends in a one-line summary a person can act on.
  */
 import type * as k8s from '@kubernetes/client-node';
+import { performance } from 'node:perf_hooks';
+import { systemScheduler, withTimeout } from '../runtime/clock.js';
 import type { Incident } from '../api/incident.js';
 import { diagnoseRolloutHistory, type RolloutHistory } from '../decide/rollout-history.js';
 import { detectSharedCause, type SharedCauseResult } from '../decide/shared-cause.js';
 import { proposeRemediation, type Proposal } from '../decide/remediation-proposal.js';
 import { summariseSignatures } from '../redact/log-signatures.js';
-import type { TargetSnapshot } from '../controllers/target-snapshot.js';
+import type { TargetSnapshot } from '../ports/target.js';
+import type { CheckRecord, DiagnosisStatus } from '../api/diagnosis.js';
+
 import { collectLogSignatures, type LogEvidence } from './pod-logs.js';
 import { checkDatabase, type DatabaseEvidence } from './database-checks.js';
-
-export interface CheckRecord { name: string; ok: boolean; durationMs: number; error?: string }
-
-export interface DiagnosisRecord {
-  generation: number;
-  completedAt: string;
-  summary: string;
-  checks: CheckRecord[];
-  pods?: TargetSnapshot['podHealth'];
-  logs?: { signatures: { signature: string; count: number }[]; excerpt: string[]; errorLines: number; linesScanned: number; failures: LogEvidence['failures'] };
-  history?: RolloutHistory;
-  database?: DatabaseEvidence;
-  sharedCause?: SharedCauseResult;
-  proposal: Proposal;
-}
 
 export interface DiagnoseDeps {
   core: k8s.CoreV1Api;
@@ -34,17 +23,15 @@ export interface DiagnoseDeps {
 }
 
 async function timed<T>(checks: CheckRecord[], name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T | undefined> {
-  const t0 = Date.now();
-  let timer: NodeJS.Timeout | undefined;
+  const t0 = performance.now();
+  const elapsed = () => Math.round(performance.now() - t0);
   try {
-    const v = await Promise.race([fn(), new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs); })]);
-    checks.push({ name, ok: true, durationMs: Date.now() - t0 });
+    const v = await withTimeout(fn(), timeoutMs, systemScheduler, () => new Error(`timed out after ${timeoutMs} ms`));
+    checks.push({ name, ok: true, durationMs: elapsed() });
     return v;
   } catch (e) {
-    checks.push({ name, ok: false, durationMs: Date.now() - t0, error: (e as Error).message.slice(0, 200) });
+    checks.push({ name, ok: false, durationMs: elapsed(), error: (e as Error).message.slice(0, 200) });
     return undefined;
-  } finally {
-    if (timer) clearTimeout(timer);
   }
 }
 
@@ -53,7 +40,7 @@ export async function runDiagnosis(
   incident: Incident,
   target: TargetSnapshot | undefined,
   otherCrashLooping: string[],
-): Promise<DiagnosisRecord> {
+): Promise<DiagnosisStatus> {
   const checks: CheckRecord[] = [];
   const ns = incident.metadata.namespace;
   const spec = incident.spec;
@@ -93,7 +80,7 @@ export async function runDiagnosis(
     } : spec.database ? { reachable: false, longRunningQueries: 0, terminationOptIn: false, summary: database?.summary ?? 'database check failed' } : undefined,
   });
 
-  const record: DiagnosisRecord = {
+  const record: DiagnosisStatus = {
     generation: incident.metadata.generation ?? 0,
     completedAt: deps.now().toISOString(),
     summary: '',
@@ -110,7 +97,7 @@ export async function runDiagnosis(
 }
 
 /** e.g. `revision 7 crash-looping: 3/3 pods CrashLoopBackOff; 'ECONNREFUSED <ip>:<port>' x96; database reachable in 3 ms; last known good: revision 6` */
-export function summariseDiagnosis(d: DiagnosisRecord, target: TargetSnapshot | undefined): string {
+export function summariseDiagnosis(d: DiagnosisStatus, target: TargetSnapshot | undefined): string {
   const parts: string[] = [];
   if (target && !target.deployment) parts.push(target.summary);
   if (d.pods) {

@@ -6,7 +6,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Incident, IncidentStatus } from '../api/incident.js';
-import { ConditionType } from '../api/reasons.js';
+import { ConditionType, Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
 import { decideEscalation, policyDeadlines, resolvePolicy, defaultEscalationPolicy, type EscalationPolicySpec, type EscalationTarget, type NotificationRecord, type RemediationOutcome } from '../decide/escalation.js';
 import { setCondition } from '../decide/status-ops.js';
@@ -18,23 +18,31 @@ import { buildWebhookBody } from '../notify/webhook.js';
 import { sendNotification } from '../notify/http-sender.js';
 import type { DeliveryResult, NotificationKind } from '../notify/types.js';
 import type { Logger } from '../log.js';
-import type { ReadCache } from '../controllers/caches.js';
-import type { Escalator, EscalationNote } from '../controllers/incident-reconciler.js';
+import type { PolicyObject as CachedPolicy, ReadCache } from '../ports/caches.js';
+import type { Escalator, EscalationNote } from '../ports/escalation.js';
+import { readSecretData } from '../kube/secrets.js';
+import type { Clock } from '../runtime/clock.js';
 import { buildNotificationEvent } from './notification-event.js';
 
 export interface PolicyObject { metadata?: { name?: string; namespace?: string }; spec?: EscalationPolicySpec }
+
+/** The cache holds unvalidated specs; resolvePolicy validates each before use. */
+function policySpec(p: CachedPolicy | undefined): EscalationPolicySpec | undefined {
+  return p?.spec as EscalationPolicySpec | undefined;
+}
 
 export interface EscalatorDeps {
   core: k8s.CoreV1Api;
   config: OperatorConfig;
   log: Logger;
-  policies: ReadCache<PolicyObject>;
+  policies: ReadCache<CachedPolicy>;
+  clock: Clock;
   pagerDutyUrl?: string;
   onDelivery?(channel: string, ok: boolean): void;
   rand?: () => number;
 }
 
-interface ResolvedFor { policy: EscalationPolicySpec; source: string; secretNamespace: string }
+interface ResolvedFor { policy: EscalationPolicySpec; source: string; secretNamespace: string; problems: string[] }
 
 const MAX_DELIVERIES_PER_RECONCILE = 10;
 const MAX_NOTIFIED = 50;
@@ -45,13 +53,15 @@ export class PolicyEscalator implements Escalator {
   resolve(incident: Incident): ResolvedFor {
     const ns = incident.metadata.namespace;
     const ref = incident.spec.escalationPolicyRef?.name;
-    const byRef = ref ? this.d.policies.get(ns, ref)?.spec : undefined;
-    const nsDefault = this.d.policies.get(ns, 'default')?.spec;
+    const byRef = ref ? policySpec(this.d.policies.get(ns, ref)) : undefined;
+    const nsDefault = policySpec(this.d.policies.get(ns, 'default'));
     const operatorDefaultName = this.d.config.escalationPolicy;
-    const opDefault = operatorDefaultName ? this.d.policies.get(this.d.config.operatorNamespace, operatorDefaultName)?.spec : undefined;
+    const opDefault = operatorDefaultName ? policySpec(this.d.policies.get(this.d.config.operatorNamespace, operatorDefaultName)) : undefined;
     const r = resolvePolicy(byRef, nsDefault, opDefault ?? defaultEscalationPolicy());
     const secretNamespace = r.source === 'IncidentRef' || r.source === 'NamespaceDefault' ? ns : this.d.config.operatorNamespace;
-    return { policy: r.policy, source: r.source, secretNamespace };
+    const problems = r.rejected.map((x) => `${x.source === 'IncidentRef' ? `EscalationPolicy ${ref}` : x.source === 'NamespaceDefault' ? 'EscalationPolicy default' : `operator EscalationPolicy ${operatorDefaultName ?? ''}`} is invalid: ${x.errors.slice(0, 3).join('; ')}`);
+    if (ref && !this.d.policies.get(ns, ref)) problems.unshift(`EscalationPolicy ${ref} not found`);
+    return { policy: r.policy, source: r.source, secretNamespace, problems };
   }
 
   deadlines(incident: Incident, openedAt: Date): Deadlines {
@@ -63,8 +73,10 @@ export class PolicyEscalator implements Escalator {
   async escalate(incident: Incident, input: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number; notes?: EscalationNote[] }> {
     const status: IncidentStatus = { ...input };
     if (!status.openedAt || !status.acknowledgeBy || !status.respondBy) return { status };
-    const { policy, source } = this.resolve(incident);
-    const esc = (status.escalation ?? {}) as { tier?: number; notified?: NotificationRecord[]; lastNotifiedPhase?: string };
+    const { policy, source, problems } = this.resolve(incident);
+    const notes: EscalationNote[] = [];
+    policyCondition(status, problems, source, now, incident.metadata.generation, notes);
+    const esc = status.escalation ?? {};
     const notified = [...(esc.notified ?? [])];
     const decision = decideEscalation({
       policy, severity: incident.spec.severity, openedAt: new Date(status.openedAt),
@@ -74,7 +86,6 @@ export class PolicyEscalator implements Escalator {
       remediation: remediationOutcome(status), currentTier: esc.tier ?? 0, notified, now,
     });
     const entries: NewOutboxEntry[] = [];
-    const notes: EscalationNote[] = [];
     const tierOf = (level: number) => policy.tiers.find((t) => t.level === level);
     for (const f of decision.fire) {
       const tier = tierOf(f.tier);
@@ -102,7 +113,7 @@ export class PolicyEscalator implements Escalator {
       }
       lastNotifiedPhase = status.phase;
     }
-    const before = (status.notifications?.outbox ?? []) as OutboxEntry[];
+    const before = status.notifications?.outbox ?? [];
     const outbox = boundOutbox(enqueue(before, entries, now));
     status.escalation = {
       tier: decision.tier,
@@ -121,15 +132,13 @@ export class PolicyEscalator implements Escalator {
   }
 
   async deliver(incident: Incident, input: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number } | undefined> {
-    let outbox = (input.notifications?.outbox ?? []) as OutboxEntry[];
+    let outbox = input.notifications?.outbox ?? [];
     const due = dueEntries(outbox, now).slice(0, MAX_DELIVERIES_PER_RECONCILE);
     if (due.length === 0) return undefined;
     const { policy, secretNamespace } = this.resolve(incident);
     const secrets = new Map<string, Promise<Record<string, string> | undefined>>();
     const readSecret = (name: string) => {
-      if (!secrets.has(name)) secrets.set(name, this.d.core.readNamespacedSecret({ name, namespace: secretNamespace }).then(
-        (s) => Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
-        () => undefined));
+      if (!secrets.has(name)) secrets.set(name, readSecretData(this.d.core, secretNamespace, name).catch(() => undefined));
       return secrets.get(name)!;
     };
     const results = await Promise.all(due.map(async (entry) => {
@@ -152,14 +161,26 @@ export class PolicyEscalator implements Escalator {
       if (!result.ok) this.d.log.warn('notification not delivered', { incident: `${incident.metadata.namespace}/${incident.metadata.name}`, target: target.name, kind: entry.kind, status: result.status, retryable: result.retryable, error: result.error });
       return { entry, result };
     }));
-    const at = new Date();
+    const at = this.d.clock.now();
     for (const { entry, result } of results) outbox = recordAttempt(outbox, entry.key, result, at, this.d.rand ?? Math.random);
     return { status: { ...input, notifications: { outbox } }, requeueAfterMs: nextWakeup(outbox, at) };
   }
 }
 
+/** An invalid (or missing) EscalationPolicy is never silent: a False condition, and a Warning when it turns so. */
+function policyCondition(status: IncidentStatus, problems: string[], source: string, now: Date, generation: number | undefined, notes: EscalationNote[]): void {
+  const prev = status.conditions?.find((c) => c.type === ConditionType.EscalationPolicyValid);
+  if (problems.length === 0) {
+    if (prev) status.conditions = setCondition(status.conditions, { type: ConditionType.EscalationPolicyValid, status: 'True', reason: Reason.EscalationPolicyValid, message: `using ${source}` }, now, generation);
+    return;
+  }
+  const message = `${problems.join('; ')}; using ${source}`.slice(0, 1024);
+  if (prev?.status !== 'False' || prev.message !== message) notes.push({ type: 'EscalationPolicyInvalid', reason: Reason.InvalidEscalationPolicy, message, warn: true });
+  status.conditions = setCondition(status.conditions, { type: ConditionType.EscalationPolicyValid, status: 'False', reason: Reason.InvalidEscalationPolicy, message }, now, generation);
+}
+
 function remediationOutcome(status: IncidentStatus): RemediationOutcome {
-  const state = (status.remediation as { state?: string } | undefined)?.state;
+  const state = status.remediation?.state;
   if (state === 'Failed' || status.phaseReason === 'MonitoringTimedOut') return 'Failed';
   if (state === 'Refused' || status.phase === 'Escalated') return 'Refused';
   if (state === 'Succeeded') return 'Succeeded';

@@ -2,15 +2,14 @@
 import { readFileSync } from 'node:fs';
 import type { OperatorConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { OperatorOptions } from '../operator.js';
-import { createAlertmanagerHandler } from '../intake/alertmanager-http.js';
-import { PolicyEscalator, type PolicyObject } from './escalator.js';
-import { applyAlertIntents } from './alert-intake.js';
+import type { EscalatorFactoryDeps, OperatorOptions } from '../operator.js';
+import { PolicyEscalator } from './escalator.js';
+import { alertmanagerRoute } from './alert-intake.js';
 
-export function buildEscalator(config: OperatorConfig, log: Logger): OperatorOptions['escalator'] {
-  return ({ clients, metrics, caches }) => new PolicyEscalator({
-    core: clients.core, config, log,
-    policies: caches.policies as unknown as import('../controllers/caches.js').ReadCache<PolicyObject>,
+export function buildEscalator(config: OperatorConfig, log: Logger): (deps: EscalatorFactoryDeps) => PolicyEscalator {
+  return ({ clients, metrics, caches, clock }) => new PolicyEscalator({
+    core: clients.core, config, log, clock,
+    policies: caches.policies,
     pagerDutyUrl: config.pagerDutyEventsUrl,
     onDelivery: (channel, ok) => metrics.notifications.inc({ channel, result: ok ? 'delivered' : 'failed' }),
   });
@@ -29,12 +28,8 @@ function tokenReader(path: string | undefined): () => string | undefined {
   };
 }
 
-export function buildRoutes(config: OperatorConfig, log: Logger): OperatorOptions['routes'] {
-  return ({ incidents }) => ({
-    '/alertmanager': createAlertmanagerHandler({
-      token: tokenReader(config.alertmanagerTokenFile),
-      onIntents: (intents) => applyAlertIntents(incidents, intents, { resolveOnAlertResolved: config.alertmanagerResolvesIncidents, log }),
-      onError: (e: unknown) => log.error('alertmanager intake failed', { error: (e as Error)?.message }),
-    }),
+export function buildRoutes(config: OperatorConfig, log: Logger): NonNullable<OperatorOptions['routes']> {
+  return ({ incidents, caches }) => ({
+    '/alertmanager': alertmanagerRoute(config, log, { incidents, cachedIncidents: caches.incidents, token: tokenReader(config.alertmanagerTokenFile) }),
   });
 }

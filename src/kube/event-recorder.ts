@@ -7,6 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { describeError } from '../runtime/kube-errors.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 
 export interface InvolvedObject {
   apiVersion: string;
@@ -25,12 +26,13 @@ export class KubeEventRecorder implements EventRecorder {
   constructor(
     private readonly core: k8s.CoreV1Api,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
     private readonly component = 'incident-operator',
     private readonly host = process.env.HOSTNAME ?? 'local',
   ) {}
 
   async record(obj: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const now = new Date();
+    const now = this.clock.now();
     const body: k8s.CoreV1Event = {
       metadata: { name: `${obj.name}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`.slice(0, 253), namespace: obj.namespace },
       involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.name, namespace: obj.namespace, uid: obj.uid, resourceVersion: obj.resourceVersion },

@@ -9,33 +9,16 @@
  */
 import { hasPhi, safeText, StrictPhiPlaceholders } from './format-common.js';
 import type { DeliveryResult, NotificationKind } from './types.js';
-
-export type OutboxState = 'Pending' | 'Delivered' | 'Failed';
-
-export const OutboxStates = {
-  Pending: 'Pending',
-  Delivered: 'Delivered',
-  Failed: 'Failed',
-} as const satisfies Record<OutboxState, OutboxState>;
-
-export interface OutboxEntry {
-  /** Dedup key, e.g. `${kind}:${tier}:${targetName}` (see outboxKey). */
-  key: string;
-  /** Target name (NotificationTarget.name), never its URL. */
-  target: string;
-  kind: NotificationKind;
-  state: OutboxState;
-  attempts: number;
-  nextAttemptAt?: string;
-  lastError?: string;
-  deliveredAt?: string;
-  createdAt: string;
-}
+import { OutboxStates, type OutboxEntry, type OutboxKind, type OutboxState } from '../api/notifications.js';
+export { OutboxStates, type OutboxEntry, type OutboxKind, type OutboxState } from '../api/notifications.js';
 
 export interface NewOutboxEntry {
   key: string;
   target: string;
-  kind: NotificationKind;
+  kind: OutboxKind;
+  id?: string;
+  body?: string;
+  bodyHash?: string;
 }
 
 export interface BackoffOptions {
@@ -69,9 +52,49 @@ export function enqueue(outbox: readonly OutboxEntry[], entries: readonly NewOut
   for (const entry of entries) {
     if (seen.has(entry.key)) continue;
     seen.add(entry.key);
-    out.push({ key: entry.key, target: entry.target, kind: entry.kind, state: 'Pending', attempts: 0, createdAt });
+    const e: OutboxEntry = { key: entry.key, target: entry.target, kind: entry.kind, state: 'Pending', attempts: 0, createdAt };
+    if (entry.id !== undefined) e.id = entry.id;
+    if (entry.body !== undefined) e.body = entry.body;
+    if (entry.bodyHash !== undefined) e.bodyHash = entry.bodyHash;
+    out.push(e);
   }
   return out;
+}
+
+/** What happens to an entry after a failed attempt (see decide/retry-schedule.ts). */
+export type AfterFailure = { retry: true; nextAttemptAt: Date } | { retry: false; why: string };
+
+/**
+ * Records one attempt's outcome for `key`: Delivered (body dropped), Pending with `nextAttemptAt`, or Failed
+ * with `finalReason` — as `afterFailure` decides. Entries no longer Pending are left untouched.
+ */
+export function applyAttempt(
+  outbox: readonly OutboxEntry[],
+  key: string,
+  result: DeliveryResult,
+  now: Date,
+  afterFailure: (entry: OutboxEntry, attempts: number) => AfterFailure,
+): OutboxEntry[] {
+  return outbox.map((entry) => {
+    if (entry.key !== key || entry.state !== 'Pending') return { ...entry };
+    const attempts = entry.attempts + 1;
+    const { nextAttemptAt: _next, lastError: _err, body: _body, ...rest } = entry;
+    if (result.ok) return { ...rest, state: 'Delivered', attempts, deliveredAt: now.toISOString() };
+    const lastError = boundedError(result.error);
+    const next = afterFailure(entry, attempts);
+    if (!next.retry) return { ...rest, state: 'Failed', attempts, lastError, finalReason: boundedError(next.why) };
+    return { ...rest, ...(entry.body !== undefined ? { body: entry.body } : {}), state: 'Pending', attempts, lastError, nextAttemptAt: next.nextAttemptAt.toISOString() };
+  });
+}
+
+/** Marks Pending `keys` Superseded (never sent), with a reason; the body is dropped. */
+export function supersede(outbox: readonly OutboxEntry[], keys: readonly string[], reason: string): OutboxEntry[] {
+  const set = new Set(keys);
+  return outbox.map((entry) => {
+    if (!set.has(entry.key) || entry.state !== 'Pending') return { ...entry };
+    const { nextAttemptAt: _next, body: _body, ...rest } = entry;
+    return { ...rest, state: 'Superseded', finalReason: boundedError(reason) };
+  });
 }
 
 function timeOf(iso: string | undefined): number | undefined {
@@ -187,7 +210,7 @@ export function boundOutbox(outbox: readonly OutboxEntry[], max = DefaultOutboxM
         return ta - tb || a.i - b.i;
       })
       .map(({ i }) => i);
-  for (const state of ['Delivered', 'Failed', 'Pending'] as const) {
+  for (const state of ['Superseded', 'Delivered', 'Failed', 'Pending'] as const) {
     for (const i of oldestFirst(state)) {
       if (excess === 0) break;
       drop.add(i);

@@ -36,7 +36,7 @@ export function rollbackAlreadyApplied(deployment: KubeDeployment, incidentUid: 
 
 export type PatchOutcome =
   | { ok: true; resourceVersion?: string }
-  | { ok: false; conflict: boolean; message: string };
+  | { ok: false; conflict: boolean; message: string; error?: unknown };
 
 export async function applyRollbackPatch(
   apps: k8s.AppsV1Api,
@@ -51,6 +51,6 @@ export async function applyRollbackPatch(
     const code = statusCode(e);
     // A failed `test` op is 422 (UnprocessableEntity); a stale resourceVersion can also surface as 409.
     const conflict = code === 422 || code === 409;
-    return { ok: false, conflict, message: conflict ? 'the Deployment changed since the decision (resourceVersion test failed)' : `patch failed (HTTP ${code ?? 'error'})` };
+    return { ok: false, conflict, error: e, message: conflict ? 'the Deployment changed since the decision (resourceVersion test failed)' : `patch failed (HTTP ${code ?? 'error'})` };
   }
 }

@@ -164,8 +164,11 @@ export class FakeClock implements Clock, Scheduler {
   }
 }
 
-/** Settles like `p`, or rejects with `onTimeout()` after `ms` on `scheduler` (p keeps running). */
-export function withTimeout<T>(p: Promise<T>, ms: number, scheduler: Scheduler, onTimeout: () => Error): Promise<T> {
+/**
+ * The one timeout helper: settles like `p`, or rejects with `onTimeout()` (default: Error('timeout'))
+ * after `ms` on `scheduler` (default: real timers). `p` keeps running; its late rejection is absorbed.
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, scheduler: Scheduler = systemScheduler, onTimeout: () => Error = () => new Error('timeout')): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = scheduler.setTimeout(() => reject(onTimeout()), ms);
     p.then(

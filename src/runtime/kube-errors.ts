@@ -98,6 +98,17 @@ export function isRetryable(e: unknown): boolean {
   return isNetworkError(e);
 }
 
+/**
+ * An API rejection that retrying cannot fix: 400, 401, 403, 405, 413, 415, 422 (validation, authz).
+ * Not: 404 (callers decide), 409, 408, 429, 5xx, network errors.
+ */
+export function isPermanent(e: unknown): boolean {
+  const code = statusCode(e);
+  return code !== undefined && PermanentStatus.has(code);
+}
+
+const PermanentStatus: ReadonlySet<number> = new Set([400, 401, 403, 405, 413, 415, 422]);
+
 const MaxMessage = 300;
 
 /** A log-safe summary of an error: no headers, no request bodies, bounded length. */

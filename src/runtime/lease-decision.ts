@@ -6,6 +6,7 @@
  * read from the API carries `renewTime`/`acquireTime` as RFC 3339 *strings* even though the typings
  * say `V1MicroTime` (a Date subclass). parseKubeTime() accepts both.
  */
+import { parseTime } from '../decide/time.js';
 
 export interface LeaseSpecLike {
   holderIdentity?: string | null;
@@ -48,12 +49,8 @@ export type LeaseAction =
   /** Someone else holds a valid lease: do nothing until it expires. */
   | { kind: typeof LeaseActionWait; holder: string; expiresAt: Date };
 
-/** Date | RFC 3339 string -> Date; undefined for missing or unparseable values. */
-export function parseKubeTime(v: Date | string | null | undefined): Date | undefined {
-  if (v === null || v === undefined || v === '') return undefined;
-  const d = v instanceof Date ? new Date(v.getTime()) : new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
+/** Date | RFC 3339 string -> Date; undefined for missing or unparseable values (the one parser, decide/time.ts). */
+export const parseKubeTime = parseTime;
 
 function holderOf(lease: LeaseLike | undefined): string | undefined {
   const h = lease?.spec?.holderIdentity;

@@ -74,6 +74,14 @@ export interface WorkQueueOptions {
   scheduler?: Scheduler;
   logger?: RuntimeLogger;
   metrics?: WorkQueueMetrics;
+  /**
+   * The stale-cache guard, applied once here for every controller: while it returns false (an informer
+   * is re-listing or backing off), keys are held back and retried after `gateRetryMs` instead of being
+   * reconciled from possibly stale caches.
+   */
+  gate?: () => boolean;
+  /** Delay before a held-back key is tried again (default 1000 ms). */
+  gateRetryMs?: number;
 }
 
 export interface ShutdownOptions {
@@ -99,6 +107,8 @@ export class WorkQueue {
   private readonly scheduler: Scheduler;
   private readonly logger: RuntimeLogger;
   private readonly metrics: WorkQueueMetrics;
+  private readonly gate: (() => boolean) | undefined;
+  private readonly gateRetryMs: number;
 
   private readonly queue: string[] = [];
   private readonly queued = new Map<string, number>(); // key -> enqueue time (ms)
@@ -126,6 +136,8 @@ export class WorkQueue {
     this.scheduler = opts.scheduler ?? systemScheduler;
     this.logger = opts.logger ?? stderrLogger;
     this.metrics = opts.metrics ?? {};
+    this.gate = opts.gate;
+    this.gateRetryMs = opts.gateRetryMs ?? 1000;
   }
 
   /** Queue a key now (no-op if already queued; marks dirty if in flight). */
@@ -274,6 +286,10 @@ export class WorkQueue {
   }
 
   private async runOnce(key: string, reconcile: Reconciler): Promise<void> {
+    if (this.gate && !this.gate()) {
+      this.addAfter(key, this.gateRetryMs); // stale caches: decide later, without spending a retry
+      return;
+    }
     const started = this.clock.now().getTime();
     let outcome: ReconcileOutcome;
     try {

@@ -16,8 +16,8 @@ function input(over: Partial<PhaseInput> = {}): PhaseInput {
 
 describe('decide/incident-phase: decidePhase', () => {
   const cases: [string, Partial<PhaseInput>, string, string?][] = [
-    ['a new incident starts diagnosing', { phase: undefined }, 'Diagnosing', 'Opened'],
-    ['Pending starts diagnosing', { phase: 'Pending' }, 'Diagnosing', 'Opened'],
+    ['a new incident starts diagnosing', { phase: undefined }, 'Diagnosing', 'DiagnosisStarted'],
+    ['Pending starts diagnosing', { phase: 'Pending' }, 'Diagnosing', 'DiagnosisStarted'],
     ['a person resolves from any open phase', { phase: 'Escalated', resolvedByPerson: { by: 'alice', note: 'fixed' } }, 'Resolved', 'ResolvedByPerson'],
     ['Resolved is terminal even if a person resolves again', { phase: 'Resolved', resolvedByPerson: { by: 'bob' } }, 'Resolved'],
     ['Failed is terminal', { phase: 'Failed' }, 'Failed'],

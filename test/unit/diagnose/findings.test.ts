@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { diagnosisFindings } from '../../../src/diagnose/findings.js';
-import type { DiagnosisRecord } from '../../../src/diagnose/run-diagnosis.js';
+import type { DiagnosisStatus } from '../../../src/api/diagnosis.js';
 
-function record(over: Partial<DiagnosisRecord> = {}): DiagnosisRecord {
+function record(over: Partial<DiagnosisStatus> = {}): DiagnosisStatus {
   return {
     generation: 1, completedAt: '2026-11-27T03:00:00Z', summary: 's', checks: [],
     proposal: { action: 'None', reason: 'PodsHealthy', message: 'm' },
@@ -12,7 +12,7 @@ function record(over: Partial<DiagnosisRecord> = {}): DiagnosisRecord {
 const pods = (crashing: number) => ({ desired: 3, ready: 3 - crashing, available: 3 - crashing, total: 3, byRevision: [], pods: [], omittedPods: 0, waitingReasons: {}, crashLoopingPods: crashing, summary: `${3 - crashing}/3 ready` });
 
 describe('diagnose/findings: diagnosisFindings', () => {
-  const cases: [string, Partial<DiagnosisRecord>, [string, string][]][] = [
+  const cases: [string, Partial<DiagnosisStatus>, [string, string][]][] = [
     ['nothing gathered: no finding', {}, []],
     ['healthy pods', { pods: pods(0) }, [['Normal', 'PodsChecked']]],
     ['crash-looping pods', { pods: pods(2) }, [['Warning', 'PodsCrashLooping']]],

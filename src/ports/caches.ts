@@ -1,6 +1,8 @@
-/** What controllers read: informer caches (never mutated; objects are frozen by the informer). */
+/** Port: what controllers and adapters read — informer caches (never mutated; objects are frozen). */
 import type { Incident } from '../api/incident.js';
 import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from '../decide/kube-types.js';
+
+export { controllerOwnerKey } from '../decide/owner-references.js';
 
 export interface ReadCache<T> {
   get(namespace: string | undefined, name: string): T | undefined;
@@ -11,11 +13,8 @@ export interface ReadCache<T> {
 
 export const OWNER_INDEX = 'controller-owner';
 
-/** Index function: `namespace/name` of the object's controller owner. */
-export function controllerOwnerKey(o: { metadata?: { namespace?: string; ownerReferences?: readonly { name?: string; controller?: boolean }[] } }): string[] {
-  const owner = o.metadata?.ownerReferences?.find((r) => r.controller);
-  return owner?.name ? [`${o.metadata?.namespace ?? ''}/${owner.name}`] : [];
-}
+/** An EscalationPolicy object as cached (its spec is validated when used). */
+export interface PolicyObject { metadata?: { name?: string; namespace?: string; generation?: number }; spec?: unknown }
 
 export interface Caches {
   incidents: ReadCache<Incident>;
@@ -23,10 +22,10 @@ export interface Caches {
   replicaSets: ReadCache<KubeReplicaSet>;
   pods: ReadCache<KubePod>;
   namespaces: ReadCache<KubeNamespace>;
-  policies: ReadCache<{ metadata?: { name?: string; namespace?: string }; spec?: unknown }>;
+  policies: ReadCache<PolicyObject>;
   /**
    * False while any informer is re-listing or backing off after a failed watch (an API server outage):
-   * the caches may be stale then, and controllers wait instead of deciding on old state.
+   * the caches may be stale then, and the work queues hold every key back instead of deciding on old state.
    */
   fresh?(): boolean;
 }

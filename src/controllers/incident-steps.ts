@@ -1,0 +1,144 @@
+/**
+ * The Incident controller's steps that need no I/O: each reads the reconcile context and updates its
+ * status, timeline and Events. The reconciler (incident-reconciler.ts) runs them in the runbook's order.
+ */
+import type { PodHealthStatus } from '../api/pod-health.js';
+import type { RemediationStatus } from '../api/remediation.js';
+import { ConditionType, Label, Reason } from '../api/reasons.js';
+import { computeDeadlines, slaState, type DeadlineOptions } from '../decide/sla.js';
+import { decidePhase, type PhaseDecision } from '../decide/incident-phase.js';
+import { parseTime } from '../decide/time.js';
+import type { TargetSnapshot } from '../ports/target.js';
+import type { Escalator } from '../ports/escalation.js';
+import { condition, note, transition, type ReconcileContext } from './reconcile-context.js';
+
+/** open: the first reconcile sets the deadlines from the severity table (or the escalation policy). */
+export function openIncident(ctx: ReconcileContext, escalator: Escalator | undefined, sla: DeadlineOptions): void {
+  const { status, incident } = ctx;
+  if (status.openedAt) return;
+  const openedAt = parseTime(incident.metadata.creationTimestamp) ?? ctx.now;
+  const dl = escalator?.deadlines?.(incident, openedAt) ?? computeDeadlines(incident.spec.severity, openedAt, sla);
+  status.openedAt = openedAt.toISOString();
+  status.acknowledgeBy = dl.acknowledgeBy.toISOString();
+  status.respondBy = dl.respondBy.toISOString();
+  status.phase = 'Pending';
+  if (incident.metadata.labels?.[Label.createdBy] === 'crashloop-detector') {
+    note(ctx, { type: 'Detected', reason: Reason.CrashLoopDetected, message: incident.spec.description ?? incident.spec.summary, warn: true });
+  }
+  note(ctx, { type: 'Opened', reason: Reason.Opened, message: `${incident.spec.severity} incident opened: acknowledge by ${status.acknowledgeBy}, respond by ${status.respondBy}` });
+}
+
+/** person actions: an acknowledgement stops the acknowledge clock (not the response clock). */
+export function applyAcknowledgement(ctx: ReconcileContext): void {
+  const ack = ctx.incident.spec.acknowledgement;
+  if (ctx.status.acknowledgedAt) return;
+  if (ack) {
+    ctx.status.acknowledgedAt = ack.acknowledgedAt ?? ctx.now.toISOString();
+    condition(ctx, { type: ConditionType.Acknowledged, status: 'True', reason: Reason.AcknowledgedByPerson, message: `acknowledged by ${ack.acknowledgedBy}` });
+    note(ctx, { type: 'Acknowledged', reason: Reason.AcknowledgedByPerson, message: `acknowledged by ${ack.acknowledgedBy}` });
+  } else {
+    condition(ctx, { type: ConditionType.Acknowledged, status: 'False', reason: Reason.AwaitingAcknowledgement, message: `not acknowledged; acknowledge by ${ctx.status.acknowledgeBy}` });
+  }
+}
+
+/** gather (conditions): TargetFound and TargetHealthy from the snapshot; a deleted target stays deleted. */
+export function targetConditions(ctx: ReconcileContext, target: TargetSnapshot): void {
+  const found = !!target.deployment;
+  const prev = ctx.status.conditions?.find((c) => c.type === ConditionType.TargetFound);
+  const wasFound = prev?.status === 'True' || prev?.reason === Reason.TargetDeleted;
+  condition(ctx, {
+    type: ConditionType.TargetFound, status: found ? 'True' : 'False',
+    reason: found ? Reason.TargetFound : wasFound ? Reason.TargetDeleted : Reason.TargetNotFound,
+    message: found ? `Deployment ${ctx.targetName} found` : `Deployment ${ctx.namespace}/${ctx.targetName} ${wasFound ? 'was deleted during the incident' : 'not found'}`,
+  });
+  if (!target.podHealth) return;
+  ctx.status.podHealth = podHealthStatus(target);
+  condition(ctx, {
+    type: ConditionType.TargetHealthy, status: target.healthy ? 'True' : 'False',
+    reason: target.healthy ? Reason.PodsHealthy : Reason.PodsUnhealthy, message: target.summary,
+  });
+}
+
+function podHealthStatus(t: TargetSnapshot): PodHealthStatus {
+  const h = t.podHealth!;
+  return {
+    desired: h.desired, ready: h.ready, available: h.available, total: h.total,
+    crashLoopingPods: h.crashLoopingPods, waitingReasons: h.waitingReasons, byRevision: h.byRevision.slice(0, 5), summary: h.summary,
+  };
+}
+
+export interface PhaseSettings { monitorWindowSeconds: number; monitorTimeoutSeconds: number }
+
+/** phase: asks decidePhase (which owns every transition and the monitoring clock) and applies its answer. */
+export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): PhaseDecision {
+  const remediation: RemediationStatus = ctx.status.remediation ?? { state: 'None' };
+  const { incident, target, diagnosis } = ctx;
+  const decision = decidePhase({
+    now: ctx.now,
+    phase: ctx.status.phase,
+    hasTarget: !!ctx.targetName,
+    hasDatabase: !!incident.spec.database,
+    target: target ? { exists: !!target.deployment, healthy: target.healthy, summary: target.summary } : undefined,
+    databaseHealthy: ctx.databaseHealthy ?? databaseHealthyByDiagnosis(ctx),
+    resolvedByPerson: incident.spec.resolution ? { by: incident.spec.resolution.resolvedBy, note: incident.spec.resolution.note } : undefined,
+    diagnosisComplete: !!diagnosis && diagnosis.generation === (ctx.generation ?? 0),
+    proposal: diagnosis?.proposal,
+    remediation: remediation.state,
+    remediationReason: remediation.reason,
+    remediationMessage: remediation.message,
+    monitoringStartedAt: parseTime(remediation.monitoringStartedAt),
+    healthySince: parseTime(remediation.healthySince),
+    monitorWindowSeconds: settings.monitorWindowSeconds,
+    monitorTimeoutSeconds: settings.monitorTimeoutSeconds,
+  });
+  const from = ctx.status.phase;
+  if (decision.phase !== from) {
+    transition(ctx, decision.phase, decision.reason, decision.message, decision.phase === 'Escalated');
+    if (decision.phase === 'Resolved') {
+      ctx.status.resolvedAt = ctx.now.toISOString();
+      condition(ctx, { type: ConditionType.Resolved, status: 'True', reason: decision.reason, message: decision.message });
+    }
+    if (decision.phase === 'Monitoring') ctx.requeue.push(settings.monitorWindowSeconds * 1000);
+    if (decision.phase === 'Diagnosing' && from !== 'Pending') {
+      // Back to diagnosis (the Deployment changed under a rollback): the old proposal must not be reused.
+      ctx.status.diagnosis = undefined;
+      ctx.diagnosis = undefined;
+      ctx.requeue.push(1);
+    }
+  }
+  if (decision.clock) {
+    ctx.status.remediation = {
+      ...(ctx.status.remediation ?? { state: 'None' }),
+      monitoringStartedAt: decision.clock.monitoringStartedAt?.toISOString(),
+      healthySince: decision.clock.healthySince?.toISOString(),
+    };
+  }
+  ctx.requeue.push(decision.requeueAfterMs);
+  return decision;
+}
+
+function databaseHealthyByDiagnosis(ctx: ReconcileContext): boolean | undefined {
+  const db = ctx.diagnosis?.database;
+  if (!db) return undefined;
+  return (db.connectivity?.reachable ?? false) && (db.load?.longRunningQueries.length ?? 0) === 0;
+}
+
+/** SLA: the acknowledge and response clocks as conditions, with a requeue when the next deadline is due. */
+export function slaConditions(ctx: ReconcileContext): void {
+  const { status, now } = ctx;
+  if (!status.acknowledgeBy || !status.respondBy) return;
+  const sla = slaState(
+    { acknowledgeBy: new Date(status.acknowledgeBy), respondBy: new Date(status.respondBy) },
+    { acknowledgedAt: parseTime(status.acknowledgedAt), resolvedAt: parseTime(status.resolvedAt) }, now);
+  condition(ctx, {
+    type: ConditionType.AcknowledgeDeadlineExceeded, status: sla.acknowledgeDeadlineExceeded ? 'True' : 'False',
+    reason: sla.acknowledgeDeadlineExceeded ? Reason.DeadlineExceeded : Reason.WithinDeadline,
+    message: sla.acknowledgeDeadlineExceeded ? `not acknowledged by ${status.acknowledgeBy}` : `acknowledge by ${status.acknowledgeBy}`,
+  });
+  condition(ctx, {
+    type: ConditionType.ResponseDeadlineExceeded, status: sla.responseDeadlineExceeded ? 'True' : 'False',
+    reason: sla.responseDeadlineExceeded ? Reason.DeadlineExceeded : Reason.WithinDeadline,
+    message: sla.responseDeadlineExceeded ? `not resolved by ${status.respondBy}` : `respond by ${status.respondBy}`,
+  });
+  if (sla.nextDeadline) ctx.requeue.push(Math.max(1, sla.nextDeadline.getTime() - now.getTime()));
+}
