@@ -1,0 +1,107 @@
+/**
+ * Who may make the operator act, with hand-written Incidents on the real control plane (operator process under
+ * its ServiceAccount): only a target whose owner opted in is acted on; everything else is diagnosed and
+ * escalated, and the Deployment's revision afterwards proves nothing was patched. No rollback to a revision that
+ * was never recorded healthy unless spec.rollback.allowUnverified; spec.rollback.toRevision must exist and be
+ * recorded healthy.
+ */
+import { expect } from 'chai';
+import { createTestNamespace, deleteNamespace } from '../../harness/cluster.js';
+import { startOperatorProcess, stopOperators, type OperatorProcess } from '../../harness/operator-process.js';
+import { deleteLease } from '../../harness/operator-observe.js';
+import { createIncident, sleep, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
+import { OPT_IN_REMEDIATION, provenThenBroken, revisionAndImage, unprovenThenBroken, type BrokenTarget } from '../../harness/consent-fixtures.js';
+
+describe('security: remediation needs the owner\'s consent (operator process)', function () {
+  let ns: string;
+  let op: OperatorProcess | undefined;
+  let failed = false;
+  const lease = () => `${ns}-consent`;
+  const t: Record<string, BrokenTarget> = {};
+
+  before(async () => {
+    ns = await createTestNamespace('sec-consent');
+    // Unproven targets first, before any operator runs: nothing records their healthy revisions.
+    t.noLkg = await unprovenThenBroken(ns, 'no-lkg', OPT_IN_REMEDIATION);
+    t.noLkgAllowed = await unprovenThenBroken(ns, 'no-lkg-allowed', OPT_IN_REMEDIATION);
+    t.toRev = await unprovenThenBroken(ns, 'to-rev', OPT_IN_REMEDIATION, 1);
+    op = startOperatorProcess({ namespaces: [ns], leaseName: lease() });
+    await op.waitForLog(/leading: workers started/);
+    t.optedIn = await provenThenBroken(ns, 'opted-in', OPT_IN_REMEDIATION);
+    t.unlabeled = await provenThenBroken(ns, 'unlabeled');
+    t.optedOut = await provenThenBroken(ns, 'opted-out', { 'runbook.dev/remediation': 'disabled' });
+  });
+  afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
+  after(async () => {
+    await stopOperators([op], failed);
+    if (ns) { await deleteLease(lease()); await deleteNamespace(ns); }
+  });
+
+  async function expectUntouched(target: BrokenTarget, revision = 2): Promise<void> {
+    await sleep(1500); // a late patch would land by now
+    const after = await revisionAndImage(ns, target.name);
+    expect(after.revision, `${target.name} revision`).to.equal(revision);
+    expect(after.image, `${target.name} image`).to.equal(target.bad);
+    expect(after.deployment.metadata.annotations?.['runbook.dev/rollback-history'], 'no rollback recorded').to.equal(undefined);
+  }
+
+  it('an opted-in Deployment (runbook.dev/remediation=enabled) is rolled back to its last known good', async () => {
+    await createIncident({ name: 'opted-in', namespace: ns, target: t.optedIn!.name });
+    const inc = await waitForIncidentPhase(ns, 'opted-in', ['Monitoring', 'Resolved'], 60_000);
+    expect(inc.status.remediation).to.include({ state: 'Succeeded', toRevision: 1 });
+    const after = await revisionAndImage(ns, t.optedIn!.name);
+    expect(after.revision).to.equal(3);
+    expect(after.image).to.equal(t.optedIn!.good);
+  });
+
+  it('a Deployment without the label is diagnosed and escalated with RemediationNotPermitted, never patched', async () => {
+    await createIncident({ name: 'unlabeled', namespace: ns, target: t.unlabeled!.name });
+    const inc: Json = await waitForIncidentPhase(ns, 'unlabeled', 'Escalated', 60_000);
+    expect(inc.status.diagnosis.proposal.action, 'still diagnosed: the rollback is what it would do').to.equal('Rollback');
+    expect(inc.status.remediation.reason).to.equal('RemediationNotPermitted');
+    expect(inc.status.remediation.message).to.include('runbook.dev/remediation=enabled');
+    expect(inc.status.phaseReason).to.be.a('string');
+    await expectUntouched(t.unlabeled!);
+  });
+
+  it('a Deployment that opted out (runbook.dev/remediation=disabled) is never patched', async () => {
+    await createIncident({ name: 'opted-out', namespace: ns, target: t.optedOut!.name });
+    const inc: Json = await waitForIncidentPhase(ns, 'opted-out', 'Escalated', 60_000);
+    expect(inc.status.remediation.reason).to.equal('RemediationNotPermitted');
+    expect(inc.status.remediation.message).to.include('opted out');
+    await expectUntouched(t.optedOut!);
+  });
+
+  it('without a recorded last known good the rollback is refused (UnverifiedRevision) and escalated', async () => {
+    await createIncident({ name: 'no-lkg', namespace: ns, target: t.noLkg!.name });
+    const inc: Json = await waitForIncidentPhase(ns, 'no-lkg', 'Escalated', 60_000);
+    expect(inc.status.diagnosis.history.lastKnownGood.source).to.equal('PreviousRevisionFallback');
+    expect(inc.status.remediation).to.include({ state: 'Refused', reason: 'UnverifiedRevision' });
+    expect(inc.status.remediation.message).to.include('allowUnverified');
+    await expectUntouched(t.noLkg!);
+  });
+
+  it('spec.rollback.allowUnverified: true allows the previous revision', async () => {
+    await createIncident({ name: 'no-lkg-allowed', namespace: ns, target: t.noLkgAllowed!.name, rollback: { policy: 'Automatic', allowUnverified: true } as never });
+    const inc = await waitForIncidentPhase(ns, 'no-lkg-allowed', ['Monitoring', 'Resolved'], 60_000);
+    expect(inc.status.remediation).to.include({ state: 'Succeeded', toRevision: 1 });
+    const after = await revisionAndImage(ns, t.noLkgAllowed!.name);
+    expect([after.revision, after.image]).to.deep.equal([3, t.noLkgAllowed!.good]);
+  });
+
+  it('spec.rollback.toRevision of a revision never recorded healthy is refused', async () => {
+    await createIncident({ name: 'to-rev-unrecorded', namespace: ns, target: t.toRev!.name, rollback: { toRevision: 1 } });
+    const inc: Json = await waitForIncidentPhase(ns, 'to-rev-unrecorded', 'Escalated', 60_000);
+    expect(inc.status.remediation).to.include({ state: 'Refused', reason: 'UnverifiedRevision' });
+    expect(inc.status.remediation.message).to.include('spec.rollback.toRevision 1');
+    await expectUntouched(t.toRev!);
+  });
+
+  it('spec.rollback.toRevision of a revision that does not exist is refused, even with allowUnverified', async () => {
+    await createIncident({ name: 'to-rev-missing', namespace: ns, target: t.toRev!.name, rollback: { toRevision: 7, allowUnverified: true } as never });
+    const inc: Json = await waitForIncidentPhase(ns, 'to-rev-missing', 'Escalated', 60_000);
+    expect(inc.status.remediation.state).to.equal('Refused');
+    expect(inc.status.remediation.reason).to.be.oneOf(['RevisionNotFound']);
+    await expectUntouched(t.toRev!);
+  });
+});
