@@ -1,6 +1,7 @@
 /**
  * The operator process as an operations team sees it: it runs under the ServiceAccount token with least
- * privilege (deploy/rbac.yaml), and it serves /healthz, /readyz and /metrics on the address it logs.
+ * privilege (deploy/rbac.yaml), and it serves /healthz, /readyz on its probe port and /metrics on a separate
+ * metrics port (each logged as "http server listening" with its `server` name).
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,9 @@ import { createTestNamespace, deleteNamespace, kubectl, serviceAccountKubeconfig
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { deleteLease, httpAddress, httpGet, OPERATOR_NAMESPACE } from '../../harness/operator-observe.js';
 import { applyDeployment, createIncident, waitForHealthy, waitForIncidentPhase } from '../../harness/rollout.js';
+import { listenerAddress } from '../../harness/listeners.js';
+
+const METRICS_ENV = { METRICS_HOST: '127.0.0.1', METRICS_PORT: '0' };
 
 const SA_USER = 'system:serviceaccount:incident-operator-system:incident-operator';
 const TARGET = 'web';
@@ -36,7 +40,7 @@ describe('controllers: operator endpoints and RBAC (operator process)', function
     saKubeconfig = serviceAccountKubeconfig();
     await applyDeployment({ name: TARGET, namespace: ns, replicas: 2, image: IMAGE });
     await waitForHealthy(ns, TARGET, IMAGE);
-    op = startOperatorProcess({ namespaces: [ns], leaseName: leaseName() });
+    op = startOperatorProcess({ namespaces: [ns], leaseName: leaseName(), env: METRICS_ENV });
     await op.waitForLog(/leading: workers started/);
   });
   afterEach(function () {
@@ -107,11 +111,25 @@ describe('controllers: operator endpoints and RBAC (operator process)', function
 
   describe('/healthz, /readyz and /metrics', () => {
     let base: string;
-    before(async () => { base = `http://${await httpAddress(op)}`; });
+    let metricsBase: string;
+    before(async () => {
+      base = `http://${await listenerAddress(op, 'probes')}`;
+      metricsBase = `http://${await listenerAddress(op, 'metrics')}`;
+    });
 
-    it('logs "http server listening" with a random port (HTTP_PORT=0)', () => {
+    it('logs "http server listening" for probes and metrics, each on its own random port (HTTP_PORT=0, METRICS_PORT=0)', async () => {
       expect(base).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(metricsBase).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(Number(base.split(':').pop())).to.be.above(0);
+      expect(metricsBase).to.not.equal(base);
+      expect(await httpAddress(op), 'the first listener logged is the probe one').to.equal(base.slice('http://'.length));
+    });
+
+    it('probes and metrics do not share a port; no intake without a token', async () => {
+      expect((await httpGet(`${base}/metrics`)).status).to.equal(404);
+      expect((await httpGet(`${metricsBase}/healthz`)).status).to.equal(404);
+      expect((await httpGet(`${base}/alertmanager`)).status).to.equal(404);
+      expect(op.logLines().some((l) => /alertmanager intake disabled/.test(String(l.message)))).to.equal(true);
     });
 
     it('/healthz answers ok', async () => {
@@ -131,14 +149,15 @@ describe('controllers: operator endpoints and RBAC (operator process)', function
     });
 
     it('/readyz of a standby replica is 200 too, naming no leadership of its own', async () => {
-      standby = startOperatorProcess({ namespaces: [ns], leaseName: leaseName() });
-      const sbase = `http://${await httpAddress(standby)}`;
+      standby = startOperatorProcess({ namespaces: [ns], leaseName: leaseName(), env: METRICS_ENV });
+      const sbase = `http://${await listenerAddress(standby, 'probes')}`;
+      const smetrics = `http://${await listenerAddress(standby, 'metrics')}`;
       const r = await waitFor('standby /readyz 200', async () => {
         const x = await httpGet(`${sbase}/readyz`);
         return x.status === 200 ? x : undefined;
       }, 30_000);
       expect(JSON.parse(r.body)).to.deep.include({ ready: true, leader: false, leaderKnown: true });
-      const m = await httpGet(`${sbase}/metrics`);
+      const m = await httpGet(`${smetrics}/metrics`);
       expect(metricValue(m.body, 'incident_operator_leader')).to.equal(0);
       await standby.kill('SIGKILL');
     });
@@ -146,7 +165,7 @@ describe('controllers: operator endpoints and RBAC (operator process)', function
     it('/metrics has incident_operator_reconcile_total and incident_operator_incidents', async () => {
       await createIncident({ name: 'metrics-one', namespace: ns, target: TARGET, severity: 'P3' });
       await waitForIncidentPhase(ns, 'metrics-one', 'Resolved', 60_000);
-      const r = await httpGet(`${base}/metrics`);
+      const r = await httpGet(`${metricsBase}/metrics`);
       expect(r.status).to.equal(200);
       expect(r.contentType).to.match(/^text\/plain/);
       expect(r.body).to.include('# TYPE incident_operator_reconcile_total counter');

@@ -1,5 +1,5 @@
 /**
- * Escalate, Alertmanager intake: POST /alertmanager on the operator's HTTP port (bearer token from the file
+ * Escalate, Alertmanager intake: POST /alertmanager on the operator's intake port (ALERTMANAGER_PORT; bearer token from the file
  * named by ALERTMANAGER_TOKEN_FILE). A firing version-4 alert opens an Incident (severity critical → P0, the
  * `deployment` label as target) that the operator then escalates; the same alert again opens nothing new
  * (dedup by fingerprint); the resolved alert resolves the Incident (ALERTMANAGER_RESOLVES_INCIDENTS=true).
@@ -16,10 +16,11 @@ import { startOperatorProcess, type OperatorProcess } from '../../harness/operat
 import { startReceivers, type Receivers } from '../../harness/receivers.js';
 import { applyDeployment, listIncidents, sleep, waitForCrashLoop, waitForIncidentPhase } from '../../harness/rollout.js';
 import {
-  applyEscalationSetup, escalationSetup, getIncidentJson, operatorHttpPort, pagerDutyEvents, type Json, type PolicySetup,
+  applyEscalationSetup, escalationSetup, getIncidentJson, pagerDutyEvents, type Json, type PolicySetup,
   tearDownEscalationSuite,
 } from '../../harness/escalation.js';
 import { incidentNameFor } from '../../../src/intake/alertmanager.js';
+import { listenerPort } from '../../harness/listeners.js';
 
 interface HttpResult { status: number; body: Json; raw: string }
 
@@ -93,11 +94,13 @@ describe('escalate: Alertmanager intake (operator process)', function () {
       namespaces: [ns],
       env: {
         ALERTMANAGER_TOKEN_FILE: join(tokenDir, 'token'),
+        ALERTMANAGER_HOST: '127.0.0.1',
+        ALERTMANAGER_PORT: '0',
         ALERTMANAGER_RESOLVES_INCIDENTS: 'true',
         PAGERDUTY_EVENTS_URL: receivers.pagerduty.url('/v2/enqueue'),
       },
     });
-    port = await operatorHttpPort(op);
+    port = await listenerPort(op, 'alertmanager');
     await op.waitForLog(/leading: workers started/, 60_000);
     incidentName = incidentNameFor(fingerprint, 'ApiDown');
   });
