@@ -50,7 +50,8 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /**
  * Operator-written sentences (`escalated to tier 2 after 15 minutes`, `revision 6 restored`): kept verbatim when
- * the only things the rules change are short numbers (<= 4 digits) and timestamps; otherwise the redacted text.
+ * the only things the rules change are short numbers (<= 3 digits: never a year, a date or a phone number);
+ * otherwise the redacted text.
  * The same rule as `redactText`, minus the loss of meaning a template's own numbers would suffer.
  */
 export function redactOperatorText(input: string, opts: RedactOptions = {}): string {
@@ -59,9 +60,7 @@ export function redactOperatorText(input: string, opts: RedactOptions = {}): str
   const plain = collapseWhitespace(sanitise(input));
   if (plain.length > MinScanWindow) return redactText(input, { maxLength });
   const redacted = redactText(plain, { maxLength: plain.length + 64 });
-  const pattern = escapeRe(redacted)
-    .replaceAll(Placeholder.Num, String.raw`\d{1,4}(?:\.\d{1,4})?`)
-    .replaceAll(Placeholder.Date, String.raw`[0-9TZ:.,+ /-]{4,40}`);
+  const pattern = escapeRe(redacted).replaceAll(Placeholder.Num, String.raw`\d{1,3}(?:\.\d{1,3})?`);
   return new RegExp(`^${pattern}$`, 'u').test(plain) ? truncate(plain, maxLength) : truncate(redacted, maxLength);
 }
 
@@ -261,9 +260,9 @@ const DateRules: readonly RegExp[] = [
   new RegExp(String.raw`(?<![\d.])\d{4}([-/.])\d{1,2}\1\d{1,2}(?:[T ]${Time})?(?!\d)`, 'g'),
   new RegExp(String.raw`(?<![\d./-])\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?:,?[T ]${Time})?(?![\d/])`, 'g'),
   new RegExp(String.raw`(?<![\d./-])\d{1,2}([.-])\d{1,2}\1\d{4}(?:,?[T ]${Time})?(?!\d)`, 'g'),
-  new RegExp(String.raw`(?<!\d)${Day}[ -]${Month}\.?(?:[ -],?\s?\d{4})?(?:,?\s${Time})?(?![\w])`, 'g'),
-  new RegExp(String.raw`\b${Month}\.?\s${Day}(?:,?\s\d{4})?(?:,?\s${Time})?(?![\w])`, 'g'),
-  new RegExp(String.raw`\b${Month}\.?,?\s\d{4}(?!\d)`, 'g'),
+  new RegExp(String.raw`(?<!\d)${Day}[ -]${Month}\.?(?:[ -],?\s?\d{4})?(?:,?\s${Time})?(?![\w])`, 'gi'),
+  new RegExp(String.raw`\b${Month}\.?\s${Day}(?:,?\s\d{4})?(?:,?\s${Time})?(?![\w])`, 'gi'),
+  new RegExp(String.raw`\b${Month}\.?,?\s\d{4}(?!\d)`, 'gi'),
   new RegExp(String.raw`(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?[AaPp][Mm])?(?:\s?(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?(?![\d:])`, 'g'),
   /(?<![\d:.])\d{1,2}:\d{2}\s?[AaPp][Mm]\b/g,
 ];

@@ -106,16 +106,44 @@ function placeholderFor(token: string): string {
   return isLower(w) ? Placeholder.Word : Placeholder.Name;
 }
 
-/** The context a (kept or not) word opens, looking at its last part (`first_name`, `patientName`). */
-function contextOf(token: string, rest: string): ContextKind | undefined {
-  const parts = token.split('_').flatMap((p) => camelParts(p));
-  const last = (parts[parts.length - 1] ?? token).toLowerCase();
-  const whole = token.toLowerCase();
+/** The context a word opens, looking at its last part (`first_name`, `patientName`); `ident` only before `=`/`:`. */
+function contextCandidate(token: string): ContextKind | 'ident?' | undefined {
+  let last = token.toLowerCase();
+  const whole = last;
+  if (/[_\p{Lu}]/u.test(token.slice(1))) {
+    const parts = token.split('_').flatMap((p) => camelParts(p));
+    last = (parts[parts.length - 1] ?? token).toLowerCase();
+  }
   if (PersonWords.has(whole) || PersonWords.has(last)) return 'name';
   if (HealthContextWords.has(whole) || HealthContextWords.has(last)) return 'health';
-  if ((IdentKeyWords.has(whole) || IdentKeyWords.has(last)) && /^\\?["']?\s{0,3}[:=]/u.test(rest)) return 'ident';
+  if (IdentKeyWords.has(whole) || IdentKeyWords.has(last)) return 'ident?';
   return undefined;
 }
+
+interface WordClass {
+  safe: boolean;
+  /** Safe and technical (ends a context): a technical word, a safe all-caps word or a compound identifier. */
+  technical: boolean;
+  placeholder: string;
+  context: ContextKind | 'ident?' | undefined;
+}
+
+/** Decisions per distinct word, memoised (words repeat a lot in logs); the cache is cleared when full. */
+const MaxCachedWords = 20_000;
+const wordCache = new Map<string, WordClass>();
+
+function classify(word: string): WordClass {
+  const cached = wordCache.get(word);
+  if (cached) return cached;
+  const safe = isSafeWord(word);
+  const technical = safe && (isTechnicalWord(stripPossessive(word)) || UpperWords.has(word) || /[_\p{Lu}]/u.test(word.slice(1)));
+  const result: WordClass = { safe, technical, placeholder: safe ? word : placeholderFor(word), context: contextCandidate(word) };
+  if (wordCache.size >= MaxCachedWords) wordCache.clear();
+  wordCache.set(word, result);
+  return result;
+}
+
+const IdentValueFollows = /^\\?["']?\s{0,3}[:=]/u;
 
 /** Same placeholder repeated with only spaces, dots, hyphens or apostrophes between: one placeholder. */
 const RepeatedPlaceholder = /<(name|word|text|id|num)>(?:[\s.'’-]{1,3}<\1>)+/g;
@@ -134,16 +162,15 @@ export function denyUnknownWords(s: string): string {
       out += sentinel;
       context = undefined;
     } else if (word !== undefined) {
-      const safe = isSafeWord(word);
-      const technical = safe && (isTechnicalWord(stripPossessive(word)) || UpperWords.has(word) || /[_\p{Lu}]/u.test(word.slice(1)));
-      if (context && !technical) {
+      const w = classify(word);
+      if (context && !w.technical) {
         out += ContextPlaceholder[context.kind];
         if (--context.left <= 0) context = undefined;
         continue;
       }
-      out += safe ? word : placeholderFor(word);
+      out += w.placeholder;
       context = undefined;
-      const opened = contextOf(word, s.slice(TokenRe.lastIndex, TokenRe.lastIndex + 8));
+      const opened = w.context === 'ident?' ? (IdentValueFollows.test(s.slice(TokenRe.lastIndex, TokenRe.lastIndex + 8)) ? 'ident' : undefined) : w.context;
       if (opened) context = { kind: opened, left: ContextSpan[opened] };
     } else if (space !== undefined) {
       out += space.includes('\n') ? '\n' : space;

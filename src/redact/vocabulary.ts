@@ -4,8 +4,8 @@
  * - `TechnicalWords`: a curated list of words that error messages are made of. They are kept in any case
  *   (`Connection refused`, `CONNECTION REFUSED`). None of them is a common given name or surname (tested).
  * - `EnglishWords`: the `an-array-of-english-words` list (~275k words) minus `NameLikeWords` (given names and
- *   surnames the list happens to contain: jane, john, smith, doe, roe, ...) and `HealthWords` (diagnoses, which
- *   the list also contains). Kept only when the word is lowercase in the source line: a capitalised `Baker`
+ *   surnames the list happens to contain: jane, john, smith, doe, roe, ...), `HealthWords` (diagnoses, which
+ *   the list also contains) and `PlaceWords` (berlin, york, ...). Kept only when the word is lowercase in the source line: a capitalised `Baker`
  *   or `Rose` is treated as a name.
  * - `UpperWords`: all-caps tokens that are safe (log levels, SQL keywords, protocols, errno names).
  *
@@ -178,12 +178,20 @@ export const UpperWords: ReadonlySet<string> = new Set(words(`
   A I
 `));
 
+/** Places (cities, states, countries, counties) that the English list contains: geography is PHI below a state. */
+export const PlaceWords: ReadonlySet<string> = new Set(words(`
+  paris berlin vienna warsaw brussels geneva hamburg frankfurt cologne florence marseille bordeaux boston
+  portland buffalo jersey york texas virginia michigan alaska manchester bristol oxford india china japan spain
+  turkey greece canada brazil chile niger chad wales holland russia charlotte toledo dover kent surrey devon
+  london washington
+`));
+
 const englishList: unknown = require('an-array-of-english-words');
 
 /** The English list minus name-like and health words (lowercase). */
 export const EnglishWords: ReadonlySet<string> = new Set(
   (Array.isArray(englishList) ? englishList : []).filter(
-    (w): w is string => typeof w === 'string' && !NameLikeWords.has(w) && !HealthWords.has(w),
+    (w): w is string => typeof w === 'string' && !NameLikeWords.has(w) && !HealthWords.has(w) && !PlaceWords.has(w),
   ),
 );
 
