@@ -114,6 +114,8 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
     };
   }
   ctx.requeue.push(decision.requeueAfterMs);
+  // Entering Monitoring starts the healthy window now, not one reconcile later.
+  if (decision.phase === 'Monitoring' && from !== 'Monitoring') return advancePhase(ctx, settings);
   return decision;
 }
 
