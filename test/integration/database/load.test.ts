@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { diagnoseDatabaseLoad } from '../../../src/database/load.js';
+import { randomBytes } from 'node:crypto';
+import { diagnoseDatabaseLoad, diagnoseTransactions } from '../../../src/database/load.js';
+import { redactIdentity } from '../../../src/database/session-columns.js';
+import { PileUps } from '../../harness/pg-pileups.js';
 import { ensurePostgres, stopPostgres, waitFor, type PgHarness } from '../../harness/postgres.js';
 
 after(async () => {
@@ -179,5 +182,65 @@ describe('diagnoseDatabaseLoad (real PostgreSQL)', () => {
     const privileged = await diagnoseDatabaseLoad(operator, { longQueryThresholdSeconds: 1 });
     expect(privileged.longRunningQueries.map((q) => q.pid)).to.include(superSleeper.pid);
     expectNoLiterals(privileged);
+  });
+});
+
+describe('diagnoseTransactions and session identity (real PostgreSQL)', function () {
+  this.timeout(60_000);
+  let h: PgHarness;
+  let p: PileUps;
+  let operator: pg.Client;
+
+  before(async () => {
+    h = await ensurePostgres();
+    p = new PileUps(h);
+    await p.prepare();
+  });
+  beforeEach(async () => {
+    operator = await h.connect('operator');
+  });
+  afterEach(async () => {
+    await p.close();
+  });
+
+  it('reports idle-in-transaction and long transactions and the sessions holding locks the longest, even with no long query', async () => {
+    const t = await p.table();
+    const idle = await p.idleInTransactionBlocker(t);
+    const busy = await p.shortStatementBlocker(await p.table());
+    const victim = await p.waiter(`SELECT count(*) FROM ${t}`);
+    await sleep(1300);
+
+    const { report, errors } = await diagnoseTransactions(operator, { longQueryThresholdSeconds: 1 });
+    expect(errors).to.deep.equal([]);
+    const long = report.longTransactions.map((x) => x.pid);
+    expect(long).to.include(idle.pid).and.include(busy.pid);
+    expect(long.indexOf(idle.pid), 'oldest first').to.be.below(long.indexOf(busy.pid));
+    const idleRow = report.longTransactions.find((x) => x.pid === idle.pid)!;
+    expect(idleRow).to.include({ state: 'idle in transaction', blocking: 1, database: h.database });
+    expect(idleRow.idleSeconds).to.be.greaterThan(1);
+    expect(idleRow.locksHeld).to.be.greaterThan(0);
+    expect(idleRow.fingerprint).to.equal(`LOCK TABLE ${t} IN ACCESS EXCLUSIVE MODE`);
+    const busyRow = report.longTransactions.find((x) => x.pid === busy.pid)!;
+    expect(busyRow.transactionAgeSeconds).to.be.greaterThan(1);
+    expect(report.lockHolders[0]!.pid).to.equal(idle.pid);
+    expect(report.waitingForLocks).to.equal(1);
+    // the victim waited 1.3 s in its own (autocommit) transaction: listed too, blocking nobody, holding no table lock
+    expect(report.longTransactions.find((x) => x.pid === victim.pid)).to.include({ state: 'active', blocking: 0 });
+    expect(report.lockHolders.map((x) => x.pid)).to.not.include(victim.pid);
+  });
+
+  it('usename and application_name are redacted everywhere (an application name can be an e-mail address)', async () => {
+    const canary = `CANARY-${randomBytes(6).toString('hex')}@example.com`;
+    const t = await p.table();
+    const holder = await p.shortStatementBlocker(t, 'appUser', { application: canary });
+    await p.waiter(`SELECT count(*) FROM ${t}`);
+    await sleep(1300);
+    const load = await diagnoseDatabaseLoad(operator, { longQueryThresholdSeconds: 0 });
+    const tx = await diagnoseTransactions(operator, { longQueryThresholdSeconds: 0 });
+    const text = JSON.stringify({ load, tx });
+    expect(text).to.not.include(canary);
+    const row = tx.report.lockHolders.find((x) => x.pid === holder.pid)!;
+    expect(row.application).to.equal(redactIdentity(canary));
+    expect(row.user).to.equal(redactIdentity('app_user'));
   });
 });
