@@ -231,7 +231,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
         if (i.lastEventAt) metrics.informerLastEventAge.set({ informer: i.name }, (now - i.lastEventAt.getTime()) / 1000);
       }
       metrics.incidents.reset();
-      for (const i of incidentsInf.list() as unknown as Incident[]) metrics.incidents.inc({ phase: i.status?.phase ?? 'Pending', severity: i.spec?.severity ?? 'unknown' });
+      for (const i of caches.incidents.list()) metrics.incidents.inc({ phase: i.status?.phase ?? 'Pending', severity: i.spec?.severity ?? 'unknown' });
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     routes: (opts.routes ?? buildRoutes(config, log))({ clients, incidents: incidentClient, caches }),

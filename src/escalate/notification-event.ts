@@ -7,11 +7,14 @@ import type { Incident, IncidentStatus } from '../api/incident.js';
 import type { NotificationEvent, NotificationKind } from '../notify/types.js';
 
 export interface EventContext {
-  kind: NotificationKind;
+  /** `change` entries (PagerDuty Change Events) are not built from this event; they read as a phase change. */
+  kind: NotificationKind | 'change';
   tier: number;
   tierName: string;
   reason: string;
   now: Date;
+  /** Replaces the kind's default ask (e.g. a fallback: "on-call unreachable through PagerDuty"). */
+  ask?: string;
 }
 
 const ASK: Record<NotificationKind, string> = {
@@ -23,37 +26,40 @@ const ASK: Record<NotificationKind, string> = {
 };
 
 export function buildNotificationEvent(incident: Incident, status: IncidentStatus, ctx: EventContext): NotificationEvent {
-  const diagnosis = (status.diagnosis ?? {}) as { summary?: string; logs?: { signatures?: { signature: string; count: number }[] }; database?: { connectivity?: { totalLatencyMs?: number; reachable?: boolean }; load?: { longRunningQueries?: unknown[]; connections?: { used?: number; maxConnections?: number } } } };
-  const pods = (status.podHealth ?? {}) as { ready?: number; available?: number; desired?: number; crashLoopingPods?: number; total?: number };
+  const diagnosis = status.diagnosis;
+  const pods = status.podHealth;
   const openedAt = status.openedAt ? Date.parse(status.openedAt) : ctx.now.getTime();
   const metrics: Record<string, number | string> = {};
-  if (pods.desired !== undefined) metrics.replicasDesired = pods.desired;
-  if (pods.ready !== undefined) metrics.replicasReady = pods.ready;
-  if (pods.crashLoopingPods !== undefined) metrics.crashLoopingPods = pods.crashLoopingPods;
-  if (diagnosis.database?.connectivity?.totalLatencyMs !== undefined) metrics.databaseLatencyMs = diagnosis.database.connectivity.totalLatencyMs;
-  if (diagnosis.database?.load?.longRunningQueries) metrics.longRunningQueries = diagnosis.database.load.longRunningQueries.length;
-  if (diagnosis.database?.load?.connections?.used !== undefined) metrics.databaseConnections = `${diagnosis.database.load.connections.used}/${diagnosis.database.load.connections.maxConnections}`;
+  if (pods) {
+    metrics.replicasDesired = pods.desired;
+    metrics.replicasReady = pods.ready;
+    metrics.crashLoopingPods = pods.crashLoopingPods;
+  }
+  const db = diagnosis?.database;
+  if (db?.connectivity) metrics.databaseLatencyMs = db.connectivity.totalLatencyMs;
+  if (db?.load) metrics.longRunningQueries = db.load.longRunningQueries.length;
+  if (db?.load?.connections) metrics.databaseConnections = `${db.load.connections.used}/${db.load.connections.maxConnections}`;
   return {
     incidentUid: incident.metadata.uid ?? `${incident.metadata.namespace}/${incident.metadata.name}`,
     incidentName: incident.metadata.name,
     namespace: incident.metadata.namespace,
     severity: incident.spec.severity,
     phase: status.phase ?? 'Pending',
-    summary: `${incident.spec.summary}${diagnosis.summary ? ` — ${diagnosis.summary}` : ''}`,
+    summary: `${incident.spec.summary}${diagnosis?.summary ? ` — ${diagnosis.summary}` : ''}`,
     target: incident.spec.target?.name,
     tier: ctx.tier,
     tierName: ctx.tierName,
-    kind: ctx.kind,
+    kind: ctx.kind === 'change' ? 'phase-changed' : ctx.kind,
     reason: ctx.reason,
     actionsTaken: (status.timeline ?? []).map((t) => `${t.time} ${t.type}: ${t.message}`).slice(-20),
     impact: {
-      replicasAvailable: pods.available,
-      replicasDesired: pods.desired,
+      replicasAvailable: pods?.available,
+      replicasDesired: pods?.desired,
       openForSeconds: Math.max(0, Math.round((ctx.now.getTime() - openedAt) / 1000)),
     },
-    logSignatures: (diagnosis.logs?.signatures ?? []).slice(0, 5),
+    logSignatures: (diagnosis?.logs?.signatures ?? []).slice(0, 5),
     metrics,
-    ask: ASK[ctx.kind],
+    ask: ctx.ask ?? ASK[ctx.kind === 'change' ? 'phase-changed' : ctx.kind],
     occurredAt: ctx.now.toISOString(),
   };
 }
