@@ -11,7 +11,7 @@ export const ALL_LISTENERS_ENV: Record<string, string> = {
 /** `host:port` of one listener, from its log line. */
 export async function listenerAddress(op: OperatorProcess, name: ListenerName, timeoutMs = 60_000): Promise<string> {
   const rec = await op.waitForLog(new RegExp(`"message":"http server listening".*"server":"${name}"|"server":"${name}".*"message":"http server listening"`), timeoutMs);
-  const address = String(rec.address ?? '');
+  const address = typeof rec.address === 'string' ? rec.address : '';
   if (!/^[\d.]+:\d+$/.test(address)) throw new Error(`unexpected ${name} address ${JSON.stringify(address)}`);
   return address;
 }
