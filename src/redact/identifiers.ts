@@ -9,10 +9,13 @@ import { Placeholder } from './placeholders.js';
 const Url = /\b[a-z][a-z0-9+.-]{1,30}:\/\/[^\s"'<>`]*/gi;
 /** `www.example.org/x` without a scheme. */
 const WwwUrl = /\bwww\.[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}[^\s"'<>`]*/gi;
+/** `db-primary.patients.svc`, `api.example.org`: DNS names (any label may name a person or a site). */
+const HostName = /(?<![\p{L}\p{N}_.@-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}(?:svc|local|internal|cluster|lan|corp|cloud|com|org|net|io|dev|app|edu|gov|nhs|uk|de|eu|fr|nl|us|ca|au|health|care|clinic|hospital)(?::\d{1,5})?(?![\p{L}\p{N}_.-])/giu;
+
 /** `/var/lib/app`, `/api/patients/42`: a path starting a token (not `read/write`, not `1/2/1980`). */
 const PathToken = /(?<![\p{L}\p{N}_.:/<>%@-])\/(?:[\p{L}\p{N}_.%@+~=-]{1,256}\/?){1,32}/gu;
 /** A token carrying `%XX` escapes: URL-encoded text, whatever it decodes to. */
-const PercentEncoded = /[^\s"'<>`]{0,256}%[0-9A-Fa-f]{2}[^\s"'<>`]{0,256}/g;
+const PercentEncoded = /(?<![^\s"'<>`])[^\s"'<>`%]{0,256}%[0-9A-Fa-f]{2}[^\s"'<>`]{0,256}/g;
 /** base64 / base64url: 8+ characters padded to a multiple of 4, or 16+ mixing upper, lower and digits. */
 const Base64Candidate = /(?<![\w+/=-])[A-Za-z0-9+/_-]{8,4096}={0,2}(?![\w+/=-])/g;
 const Iban = /\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b/g;
@@ -25,15 +28,21 @@ function isBase64(m: string): boolean {
 }
 
 export function redactUrls(s: string): string {
-  return s.replace(Url, Placeholder.Url).replace(WwwUrl, Placeholder.Url);
+  const out = s.includes('://') ? s.replace(Url, Placeholder.Url) : s;
+  return /www\./i.test(out) ? out.replace(WwwUrl, Placeholder.Url) : out;
 }
 
 export function redactPaths(s: string): string {
   return s.replace(PathToken, Placeholder.Path);
 }
 
+export function redactHosts(s: string): string {
+  return s.replace(HostName, (m) => (m.includes(':') ? `${Placeholder.Host}:${Placeholder.Port}` : Placeholder.Host));
+}
+
 export function redactEncoded(s: string): string {
-  return s.replace(PercentEncoded, Placeholder.Str).replace(Base64Candidate, (m) => (isBase64(m) ? Placeholder.B64 : m));
+  const decoded = s.includes('%') ? s.replace(PercentEncoded, Placeholder.Str) : s;
+  return decoded.replace(Base64Candidate, (m) => (isBase64(m) ? Placeholder.B64 : m));
 }
 
 export function redactAccounts(s: string): string {

@@ -13,7 +13,7 @@
  * Every regex is linear: bounded quantifiers or disjoint classes, no nested unbounded repetition.
  */
 import { isIPv6 } from 'node:net';
-import { PrivateUse, protectCodes, redactAccounts, redactEncoded, redactPaths, redactUrls } from './identifiers.js';
+import { PrivateUse, protectCodes, redactAccounts, redactEncoded, redactHosts, redactPaths, redactUrls } from './identifiers.js';
 import { Placeholder } from './placeholders.js';
 import { redactSecrets } from './secrets.js';
 import { denyUnknownWords } from './token-classes.js';
@@ -225,6 +225,7 @@ const Email = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,6
 
 /** `lodash@4.17.21` is not an email: trailing all-digit labels are left for the number rule. */
 function redactEmails(s: string): string {
+  if (!s.includes('@')) return s;
   return s.replace(Email, (m) => {
     const at = m.indexOf('@');
     const labels = m.slice(at + 1).split('.');
@@ -342,6 +343,7 @@ const Rules: readonly Rule[] = [
   redactPaths,
   redactQuoted,
   redactEmails,
+  redactHosts,
   (s) => s.replace(Uuid, Placeholder.Uuid),
   redactLabelledIds,
   redactDates,

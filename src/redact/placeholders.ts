@@ -20,6 +20,7 @@ export const Placeholder = {
   Text: '<text>',
   Url: '<url>',
   Path: '<path>',
+  Host: '<host>',
   B64: '<b64>',
   Iban: '<iban>',
   Card: '<card>',

@@ -116,6 +116,9 @@ export const TechnicalWords: ReadonlySet<string> = new Set(words(`
   rollbacks timeline work you your we our they alertmanager prometheus grafana document documented
   seconds hours pending last previous current latest earlier later steps attempted attempt observed
   msg pc sms std ecs err req res ctx cfg conf env args argv tmp src dst lib pkg fn func impl obj ptr buf len
+  checkout login logout signup signin payment payments billing search cart order orders portal scheduling
+  appointments upload uploads download downloads report reports export imports frontend backend gateway web
+  getaddrinfo javax pq exc desc reached hikari hikaripool sqlstate libpq pgx gorm knex sequelize prisma
   idx num str int bool addr conn dev prod stg ns svc uid gid sys proc stdin mem ops lodash cpp rb js ts py go
   lookup lookups retrieve retrieved fetch fetched sync synced load loads saving saved write writes read reads
   byte kb mb gb ms ns us sec secs min mins hour hours day days
@@ -174,7 +177,7 @@ export const UpperWords: ReadonlySet<string> = new Set(words(`
   CERT_HAS_EXPIRED DEPTH_ZERO_SELF_SIGNED_CERT UNABLE_TO_VERIFY_LEAF_SIGNATURE SELF_SIGNED_CERT_IN_CHAIN
   UNAVAILABLE DEADLINE_EXCEEDED RESOURCE_EXHAUSTED PERMISSION_DENIED UNAUTHENTICATED NOT_FOUND INTERNAL
   ALREADY_EXISTS FAILED_PRECONDITION ABORTED CANCELLED UNKNOWN UNIMPLEMENTED OUT_OF_RANGE DATA_LOSS
-  TNS MR IBAN SSN MRN DOB NHS NPI ZIP VIN IMEI MAC PHI PII HIPAA GDPR EU UK US
+  TNS PKIX MR IBAN SSN MRN DOB NHS NPI ZIP VIN IMEI MAC PHI PII HIPAA GDPR EU UK US
   A I
 `));
 

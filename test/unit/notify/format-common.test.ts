@@ -4,6 +4,7 @@ import {
   boundedMetrics,
   boundedSignatures,
   describeImpact,
+  describeIncident,
   formatDuration,
   hasPhi,
   safeIdent,
@@ -88,6 +89,29 @@ describe('notify/format-common', () => {
     expect(safeOperatorText('Acknowledge within 15 minutes (tier 2)', 100)).to.equal('Acknowledge within 15 minutes (tier 2)');
     expect(safeOperatorText('Call 078-05-1120 back', 100)).to.not.include('078-05-1120');
     expect(safeOperatorText('Check MRN: 4455667 record', 100)).to.not.include('4455667');
+  });
+
+  it('spec.summary goes through the default-deny filter: names, addresses, ids and dates never pass', () => {
+    const summary = 'API 5xx for patient Marisol Quixbury, 221B Baker Street, London NW1 6XE, born 04.07.1975, member XQZ123456789';
+    const out = safeOperatorText(summary, 500);
+    for (const leaked of ['Marisol', 'Quixbury', 'Baker', 'London', 'NW1', '1975', 'XQZ123456789']) expect(out, out).to.not.include(leaked);
+    expect(out).to.match(/^API 5xx for patient <name>/u);
+  });
+
+  it('safeOperatorText keeps a sentence verbatim only when the filter changes nothing but short numbers', () => {
+    expect(safeOperatorText('Rolled back to revision 6; 2/3 replicas available', 200)).to.equal('Rolled back to revision 6; 2/3 replicas available');
+    expect(safeOperatorText('Escalated: born 1975, call Rose Baker', 200)).to.equal('Escalated: born <num>, call <name>');
+  });
+
+  it('describeIncident carries the redacted summary, never spec.description', () => {
+    const ev = {
+      incidentUid: 'u', incidentName: 'am-0f0f0f0f0f0f0f0f0f0f0f0f', namespace: 'ns', severity: 'P1' as const, phase: 'Escalated',
+      summary: 'Checkout down for Marisol Quixbury', tier: 1, tierName: 'On-call', kind: 'opened' as const, reason: '', actionsTaken: [],
+      impact: { openForSeconds: 60 }, logSignatures: [], metrics: {}, ask: '', occurredAt: '2026-11-27T03:00:00.000Z',
+    };
+    const text = describeIncident(ev);
+    expect(text).to.include('Checkout down for <name>');
+    expect(text).to.not.include('Quixbury');
   });
 
   it('boundedActions keeps the most recent steps and says how many were omitted', () => {

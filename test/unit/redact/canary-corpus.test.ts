@@ -3,7 +3,7 @@ import { Canaries, Categories, leakedNeedles, logEmbeddings, sqlEmbeddings } fro
 import { logSurfaces, notificationSurfaces, sqlSurfaces } from './corpus/surfaces.js';
 
 /** Embeddings also sent through the notification bodies (text, JSON, key=value, stack trace, quoted, encoded). */
-const NotifiedEmbeddings = new Set([0, 3, 6, 8, 12, 15, 18]);
+const NotifiedEmbeddings = new Set([0, 3, 12, 18]);
 
 /** Every canary, in every embedding, through every surface: `category/format/surface: leaked needles`. */
 function leaks(): string[] {
@@ -41,7 +41,8 @@ describe('redact: HIPAA Safe Harbor canary corpus', () => {
     }
   });
 
-  it('no needle of any canary survives any surface, in any embedding', () => {
+  it('no needle of any canary survives any surface, in any embedding', function () {
+    this.timeout(60_000); // ~2,300 lines and SQL statements through every surface: a few seconds
     const found = leaks();
     expect(found, found.slice(0, 20).join('\n')).to.deep.equal([]);
   });

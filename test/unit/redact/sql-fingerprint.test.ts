@@ -109,4 +109,24 @@ describe('fingerprintSql', () => {
     expect(out.length).to.equal(500);
     expect(out.endsWith('…')).to.equal(true);
   });
+
+  describe('standard_conforming_strings and data-carrying identifiers', () => {
+    const cases: { name: string; sql: string; expected: string; absent: string[] }[] = [
+      { name: 'backslash-escaped quote (scs off)', sql: "SELECT * FROM p WHERE n = 'O\\'Quillighan' AND x = 1", expected: 'SELECT * FROM p WHERE n = ? AND x = ?', absent: ['Quillighan'] },
+      { name: 'trailing backslash (scs on)', sql: "SELECT 'C:\\' , 'Marisol Quixbury' FROM t", expected: 'SELECT ? , ? FROM t', absent: ['Marisol', 'Quixbury'] },
+      { name: 'both readings close: the one keeping fewer words', sql: "SELECT 'a\\' || 'Marisol', 'b\\' FROM t", expected: 'SELECT ? || ?, ? FROM t', absent: ['Marisol'] },
+      { name: "E'' string with escapes", sql: "SELECT E'it\\'s Marisol\\n', 2", expected: 'SELECT ?, ?', absent: ['Marisol'] },
+      { name: 'dollar quoting with a tag', sql: 'SELECT $x$Marisol $$ Quixbury$x$, $$Rose Baker$$', expected: 'SELECT ?, ?', absent: ['Marisol', 'Quixbury', 'Rose', 'Baker'] },
+      { name: 'alias carrying a name', sql: 'SELECT full_name AS "Jane Roe" FROM patients', expected: 'SELECT full_name AS "<ident>" FROM patients', absent: ['Jane', 'Roe'] },
+      { name: 'plain lowercase quoted identifier stays', sql: 'SELECT "patient_id" FROM "patients"', expected: 'SELECT "patient_id" FROM "patients"', absent: [] },
+      { name: 'U& identifier', sql: 'SELECT U&"d\\0061ta" FROM t', expected: 'SELECT "<ident>" FROM t', absent: ['0061'] },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const out = fingerprintSql(c.sql);
+        expect(out).to.equal(c.expected);
+        for (const a of c.absent) expect(out).to.not.include(a);
+      });
+    }
+  });
 });

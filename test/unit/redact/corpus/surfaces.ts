@@ -36,7 +36,7 @@ export function notificationEvent(text: string): NotificationEvent {
 
 /** Named outputs for one log line (the line is used as-is, and as a two-line block with a repeat). */
 export function logSurfaces(line: string): Record<string, string> {
-  const report = extractErrorSignatures([line, line, `ERROR after ${line}`]);
+  const report = extractErrorSignatures([line, `ERROR after ${line}`]);
   return {
     redactText: redactText(line),
     redactOperatorText: redactOperatorText(line),
