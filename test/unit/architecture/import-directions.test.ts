@@ -21,6 +21,8 @@ const COMPOSITION_ROOTS = ['src/main.ts', 'src/operator.ts'];
 /** Folders of the pure core, and what they may import from src/. */
 const PURE_FOLDERS = ['src/decide/', 'src/redact/'];
 const PURE_MAY_IMPORT = ['src/decide/', 'src/redact/', 'src/api/'];
+/** What the ports (interfaces the adapters implement) may import from src/. */
+const PORTS_MAY_IMPORT = ['src/api/', 'src/decide/', 'src/ports/'];
 /** Node built-ins without I/O that the pure core may use (no fs, net, http, child_process, os, timers...). */
 const PURE_BUILTINS = ['assert', 'buffer', 'crypto', 'path', 'querystring', 'string_decoder', 'url', 'util'];
 /**
@@ -90,6 +92,12 @@ export function forbiddenBecause(file: string, ref: ImportRef, target: Target): 
   }
   if (file.startsWith('src/api/') && target.kind === 'file' && !target.path.startsWith('src/api/')) {
     return 'api/ is the shared leaf: it imports only api/';
+  }
+  if (file.startsWith('src/ports/') && target.kind === 'file' && !PORTS_MAY_IMPORT.some((f) => target.path.startsWith(f))) {
+    return 'ports/ are interfaces: they import only api/, decide/ and ports/';
+  }
+  if (target.kind === 'file' && !target.path.startsWith('src/')) {
+    return 'src/ never imports tests, benchmarks or scripts';
   }
   if (target.kind === 'file' && target.path.startsWith('src/controllers/') && !file.startsWith('src/controllers/') && !COMPOSITION_ROOTS.includes(file)) {
     return 'only the composition roots (src/main.ts, src/operator.ts) import controllers/; adapters import ports';
@@ -164,6 +172,8 @@ describe('architecture/import-directions', () => {
       { name: 're-exports count', file: 'src/escalate/e.ts', source: "export { Caches } from '../controllers/caches.js';", forbidden: ['src/controllers/caches.ts'] },
       { name: 'controllers/ may import itself', file: 'src/controllers/a.ts', source: "import { b } from './caches.js';", forbidden: [] },
       { name: 'composition roots may import controllers/', file: 'src/operator.ts', source: "import { IncidentReconciler } from './controllers/incident-reconciler.js';", forbidden: [] },
+      { name: 'ports/ import only api/, decide/ and ports/', file: 'src/ports/p.ts', source: "import type { I } from '../api/incident.js';\nimport type { K } from '../decide/kube-types.js';\nimport type { C } from './caches.js';\nimport { Informer } from '../runtime/resilient-informer.js';", forbidden: ['src/runtime/resilient-informer.ts'] },
+      { name: 'src/ never imports tests', file: 'src/kube/k.ts', source: "import { fake } from '../../test/harness/cluster.js';", forbidden: ['test/harness/cluster.ts'] },
       { name: 'api/ imports only api/', file: 'src/api/a.ts', source: "import type { P } from './pod-health.js';\nimport type { K } from '../decide/kube-types.js';", forbidden: ['src/decide/kube-types.ts'] },
     ];
     for (const c of cases) {
