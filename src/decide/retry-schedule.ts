@@ -50,8 +50,7 @@ export function isUrgent(severity: Severity): boolean {
  * to 15 s; every policy's base is clamped to its cap; Retry-After for urgent severities stays within the cap.
  */
 export function retryScheduleWith(overrides: Partial<Record<Severity, { capMs?: number; baseMs?: number; giveUpAfterMs?: number }>>, base: RetrySchedule = DefaultRetrySchedule): RetrySchedule {
-  const out = {} as Record<Severity, RetryPolicy>;
-  for (const sev of ['P0', 'P1', 'P2', 'P3'] as const) {
+  const policyFor = (sev: Severity): RetryPolicy => {
     const o = overrides[sev] ?? {};
     const p = { ...base[sev] };
     if (o.capMs !== undefined) p.capMs = o.capMs;
@@ -62,9 +61,9 @@ export function retryScheduleWith(overrides: Partial<Record<Severity, { capMs?: 
     p.baseMs = Math.max(MinRetryDelayMs, Math.min(p.baseMs, p.capMs));
     if (isUrgent(sev)) p.maxRetryAfterMs = p.capMs;
     else p.maxRetryAfterMs = Math.max(p.maxRetryAfterMs, p.capMs);
-    out[sev] = p;
-  }
-  return out;
+    return p;
+  };
+  return { P0: policyFor('P0'), P1: policyFor('P1'), P2: policyFor('P2'), P3: policyFor('P3') };
 }
 
 /**

@@ -11,18 +11,21 @@ import type { OperatorConfig } from '../config.js';
 import { decideEscalation, policyDeadlines, resolvePolicy, defaultEscalationPolicy, type EscalationPolicySpec, type EscalationTarget, type NotificationRecord, type RemediationOutcome } from '../decide/escalation.js';
 import { setCondition } from '../decide/status-ops.js';
 import type { Deadlines } from '../decide/sla.js';
-import { boundOutbox, dueEntries, enqueue, nextWakeup, outboxKey, recordAttempt, type NewOutboxEntry, type OutboxEntry } from '../notify/outbox.js';
-import { buildSlackMessage } from '../notify/slack.js';
-import { buildPagerDutyEvent, PagerDutyEventsUrl } from '../notify/pagerduty.js';
-import { buildWebhookBody } from '../notify/webhook.js';
-import { sendNotification } from '../notify/http-sender.js';
-import type { DeliveryResult, NotificationKind } from '../notify/types.js';
+import { boundOutbox, enqueue, outboxKey, type NewOutboxEntry, type OutboxEntry } from '../notify/outbox.js';
+import { sendPrepared } from '../notify/http-sender.js';
+import type { NotificationKind } from '../notify/types.js';
+import { nextDeliveryWakeup } from '../decide/delivery-order.js';
+import { retryScheduleWith, type RetrySchedule } from '../decide/retry-schedule.js';
+import type { SecretKeyRef } from '../decide/escalation.js';
 import type { Logger } from '../log.js';
 import type { PolicyObject as CachedPolicy, ReadCache } from '../ports/caches.js';
 import type { Escalator, EscalationNote } from '../ports/escalation.js';
 import { readSecretData } from '../kube/secrets.js';
 import type { Clock } from '../runtime/clock.js';
-import { buildNotificationEvent } from './notification-event.js';
+import { notificationBody, notificationEntry } from './outbox-enqueue.js';
+import { deliverOutbox, type SecretRead } from './outbox-delivery.js';
+import { deliveryEscalation } from './delivery-escalation.js';
+import { SecretReadError } from '../kube/secrets.js';
 
 export interface PolicyObject { metadata?: { name?: string; namespace?: string }; spec?: EscalationPolicySpec }
 
@@ -39,16 +42,25 @@ export interface EscalatorDeps {
   clock: Clock;
   pagerDutyUrl?: string;
   onDelivery?(channel: string, ok: boolean): void;
+  /** A fallback fired because a target of `channel` (its type) was unreachable. */
+  onFallback?(channel: string): void;
   rand?: () => number;
 }
 
 interface ResolvedFor { policy: EscalationPolicySpec; source: string; secretNamespace: string; problems: string[] }
 
 const MAX_DELIVERIES_PER_RECONCILE = 10;
+/** Shortest requeue for the outbox (something is due now). */
+const MIN_OUTBOX_REQUEUE_MS = 50;
 const MAX_NOTIFIED = 50;
 
 export class PolicyEscalator implements Escalator {
-  constructor(private readonly d: EscalatorDeps) {}
+  private readonly schedule: RetrySchedule;
+
+  constructor(private readonly d: EscalatorDeps) {
+    const caps = d.config.notify.retryCapMs;
+    this.schedule = retryScheduleWith(Object.fromEntries(Object.entries(caps).map(([sev, capMs]) => [sev, { capMs }])));
+  }
 
   resolve(incident: Incident): ResolvedFor {
     const ns = incident.metadata.namespace;
@@ -92,78 +104,95 @@ export class PolicyEscalator implements Escalator {
       if (!tier) continue;
       const kind: NotificationKind = f.trigger === 'OnOpen' ? 'opened' : 'escalated';
       const disc = f.trigger === 'Repeat' ? `Repeat-${now.getTime()}` : f.trigger;
-      for (const t of tier.targets) entries.push({ key: outboxKey(kind, f.tier, t.name, disc), target: t.name, kind });
+      for (const t of tier.targets) entries.push(notificationEntry(incident, status, { key: outboxKey(kind, f.tier, t.name, disc), target: t, kind, tier: f.tier, tierName: tier.name, reason: `tier ${f.tier} (${tier.name}): ${f.message}` }, now));
       notified.push({ tier: f.tier, trigger: f.trigger, at: now.toISOString() });
       notes.push({ type: f.trigger === 'OnOpen' ? 'Notified' : 'EscalatedToTier', reason: f.reason, message: `tier ${f.tier} (${tier.name}): ${f.message}`, warn: f.trigger !== 'OnOpen' });
     }
+    // Reliable delivery: fallback for unreachable targets (a notification of the next tier), the
+    // NotificationsFailing condition, PagerDuty Change Events for the operator's rollbacks / terminations.
+    const delivery = deliveryEscalation({ incident, status, policy, now, fallbackAfterMs: this.d.config.notify.fallbackAfterMs });
+    entries.push(...delivery.entries);
+    notified.push(...delivery.notified);
+    notes.push(...delivery.notes);
+    status.conditions = delivery.conditions;
+    for (const channel of delivery.fellBack) this.d.onFallback?.(channel);
+    const tierNow = Math.max(decision.tier, ...delivery.notified.map((n) => n.tier));
     // Close the loop with everyone who was paged: PagerDuty acknowledge / resolve with the same dedup_key.
-    const pagedTargets = new Map<string, EscalationTarget>();
-    for (const n of notified) for (const t of tierOf(n.tier)?.targets ?? []) pagedTargets.set(t.name, t);
+    const pagedTargets = new Map<string, { target: EscalationTarget; tier: number; tierName: string }>();
+    for (const n of notified) for (const t of tierOf(n.tier)?.targets ?? []) if (!pagedTargets.has(t.name)) pagedTargets.set(t.name, { target: t, tier: n.tier, tierName: tierOf(n.tier)?.name ?? '' });
+    const closing = (kind: NotificationKind, p: { target: EscalationTarget; tier: number; tierName: string }, reason: string) =>
+      notificationEntry(incident, status, { key: outboxKey(kind, 0, p.target.name), target: p.target, kind, tier: p.tier, tierName: p.tierName, reason }, now);
     if (status.acknowledgedAt) {
-      for (const t of pagedTargets.values()) if (t.type === 'pagerduty') entries.push({ key: outboxKey('acknowledged', 0, t.name), target: t.name, kind: 'acknowledged' });
+      for (const p of pagedTargets.values()) if (p.target.type === 'pagerduty') entries.push(closing('acknowledged', p, status.phaseReason ?? 'acknowledged'));
     }
     if (status.phase === 'Resolved') {
-      for (const t of pagedTargets.values()) entries.push({ key: outboxKey('resolved', 0, t.name), target: t.name, kind: 'resolved' });
+      for (const p of pagedTargets.values()) entries.push(closing('resolved', p, status.phaseReason ?? 'resolved'));
     }
     // The communication plan: stakeholders hear about every phase change (tier 1 chat/webhook targets).
     let lastNotifiedPhase = esc.lastNotifiedPhase;
     if (policy.notifyOnPhaseChange && status.phase && status.phase !== lastNotifiedPhase && notified.length > 0) {
       if (lastNotifiedPhase !== undefined && status.phase !== 'Resolved') {
-        for (const t of tierOf(1)?.targets ?? []) if (t.type !== 'pagerduty') entries.push({ key: outboxKey('phase-changed', 1, t.name, status.phase), target: t.name, kind: 'phase-changed' });
+        for (const t of tierOf(1)?.targets ?? []) if (t.type !== 'pagerduty') entries.push(notificationEntry(incident, status, { key: outboxKey('phase-changed', 1, t.name, status.phase), target: t, kind: 'phase-changed', tier: 1, tierName: tierOf(1)?.name ?? '', reason: `phase ${status.phase}${status.phaseReason ? ` (${status.phaseReason})` : ''}` }, now));
       }
       lastNotifiedPhase = status.phase;
     }
     const before = status.notifications?.outbox ?? [];
     const outbox = boundOutbox(enqueue(before, entries, now));
     status.escalation = {
-      tier: decision.tier,
+      tier: tierNow,
       policy: source,
       notified: notified.slice(-MAX_NOTIFIED),
       ...(decision.nextEvaluationAt ? { nextEvaluationAt: decision.nextEvaluationAt.toISOString() } : {}),
       ...(lastNotifiedPhase ? { lastNotifiedPhase } : {}),
     };
-    status.notifications = { outbox };
-    if (decision.tier > 1) {
-      status.conditions = setCondition(status.conditions, { type: ConditionType.Escalated, status: 'True', reason: 'EscalatedToTier', message: `escalated to tier ${decision.tier} (${tierOf(decision.tier)?.name ?? ''})` }, now, incident.metadata.generation);
+    status.notifications = {
+      ...status.notifications, outbox,
+      ...(delivery.targets.length ? { targets: delivery.targets } : {}),
+      ...(delivery.changeEventsThrough ? { changeEventsThrough: delivery.changeEventsThrough } : {}),
+    };
+    if (tierNow > 1) {
+      status.conditions = setCondition(status.conditions, { type: ConditionType.Escalated, status: 'True', reason: 'EscalatedToTier', message: `escalated to tier ${tierNow} (${tierOf(tierNow)?.name ?? ''})` }, now, incident.metadata.generation);
     }
-    const waits = [decision.nextEvaluationAt ? decision.nextEvaluationAt.getTime() - now.getTime() : undefined, nextWakeup(outbox, now)]
+    const isPager = (name: string) => policy.tiers.some((t) => t.targets.some((x) => x.name === name && x.type === 'pagerduty'));
+    const outboxWait = nextDeliveryWakeup(outbox, now, isPager);
+    const waits = [decision.nextEvaluationAt ? decision.nextEvaluationAt.getTime() - now.getTime() : undefined, delivery.nextCheckAt ? delivery.nextCheckAt.getTime() - now.getTime() : undefined, outboxWait === undefined ? undefined : Math.max(MIN_OUTBOX_REQUEUE_MS, outboxWait)]
       .filter((x): x is number => x !== undefined).map((x) => Math.max(1, x));
     return { status, requeueAfterMs: waits.length ? Math.min(...waits) : undefined, notes };
   }
 
   async deliver(incident: Incident, input: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number } | undefined> {
-    let outbox = input.notifications?.outbox ?? [];
-    const due = dueEntries(outbox, now).slice(0, MAX_DELIVERIES_PER_RECONCILE);
-    if (due.length === 0) return undefined;
+    if (!(input.notifications?.outbox ?? []).some((e) => e.state === 'Pending')) return undefined;
     const { policy, secretNamespace } = this.resolve(incident);
-    const secrets = new Map<string, Promise<Record<string, string> | undefined>>();
-    const readSecret = (name: string) => {
-      if (!secrets.has(name)) secrets.set(name, readSecretData(this.d.core, secretNamespace, name).catch(() => undefined));
-      return secrets.get(name)!;
+    const secrets = new Map<string, Promise<Record<string, string> | SecretReadError | undefined>>();
+    const readSecret = async (ref: SecretKeyRef): Promise<SecretRead> => {
+      if (!secrets.has(ref.name)) secrets.set(ref.name, readSecretData(this.d.core, secretNamespace, ref.name).catch((e: unknown) => (e instanceof SecretReadError ? e : undefined)));
+      const data = await secrets.get(ref.name)!;
+      if (data instanceof SecretReadError) return data.problem === 'ReadFailed' ? { unreadable: true } : { missing: true };
+      if (!data) return { unreadable: true };
+      const value = data[ref.key];
+      return value ? { value } : { missing: true };
     };
-    const results = await Promise.all(due.map(async (entry) => {
-      const tierLevel = Number(entry.key.split(':')[1] ?? 0);
-      const target = policy.tiers.flatMap((t) => t.targets).find((t) => t.name === entry.target);
-      if (!target) return { entry, result: { ok: false, retryable: false, error: 'target no longer in the escalation policy' } as DeliveryResult };
-      const data = await readSecret(target.secretRef.name);
-      const value = data?.[target.secretRef.key];
-      if (!value) return { entry, result: { ok: false, retryable: true, error: `Secret ${target.secretRef.name} or its key ${target.secretRef.key} not found` } as DeliveryResult };
-      const hmac = target.hmacSecretRef ? (await readSecret(target.hmacSecretRef.name))?.[target.hmacSecretRef.key] : undefined;
-      const tier = policy.tiers.find((t) => t.level === tierLevel) ?? policy.tiers.find((t) => t.targets.some((x) => x.name === target.name));
-      const ev = buildNotificationEvent(incident, input, { kind: entry.kind, tier: tier?.level ?? tierLevel, tierName: tier?.name ?? '', reason: reasonFor(entry, input), now });
-      let body: unknown;
-      let url = value;
-      if (target.type === 'slack') body = buildSlackMessage(ev);
-      else if (target.type === 'webhook') body = buildWebhookBody(ev);
-      else { body = buildPagerDutyEvent(ev, value); url = this.d.pagerDutyUrl ?? PagerDutyEventsUrl; }
-      const result = await sendNotification({ type: target.type, name: target.name, url, ...(hmac ? { hmacSecret: hmac } : {}) }, body, { timeoutMs: 5000 });
-      this.d.onDelivery?.(target.type, result.ok);
-      if (!result.ok) this.d.log.warn('notification not delivered', { incident: `${incident.metadata.namespace}/${incident.metadata.name}`, target: target.name, kind: entry.kind, status: result.status, retryable: result.retryable, error: result.error });
-      return { entry, result };
-    }));
-    const at = this.d.clock.now();
-    for (const { entry, result } of results) outbox = recordAttempt(outbox, entry.key, result, at, this.d.rand ?? Math.random);
-    return { status: { ...input, notifications: { outbox } }, requeueAfterMs: nextWakeup(outbox, at) };
+    const out = await deliverOutbox({
+      incident, status: input, policy,
+      settings: { schedule: this.schedule, endpoints: { pagerDutyEventsUrl: this.d.pagerDutyUrl, slackApiUrl: this.d.config.notify.slackApiUrl }, maxPerRound: MAX_DELIVERIES_PER_RECONCILE },
+      readSecret,
+      send: (req) => sendPrepared(req, { timeoutMs: this.d.config.notify.attemptTimeoutMs, now: () => this.d.clock.now() }),
+      now: () => this.d.clock.now(),
+      rand: this.d.rand ?? Math.random,
+      legacyBody: (entry, target) => {
+        const tierLevel = Number(entry.key.split(':')[1] ?? 0);
+        const tier = policy.tiers.find((t) => t.level === tierLevel) ?? policy.tiers.find((t) => t.targets.some((x) => x.name === target.name));
+        const kind: NotificationKind = entry.kind === 'change' ? 'phase-changed' : entry.kind;
+        return notificationBody(incident, input, { key: entry.key, target, kind, tier: tier?.level ?? tierLevel, tierName: tier?.name ?? '', reason: reasonFor(entry, input) }, now);
+      },
+      onAttempt: (target, entry, result) => {
+        this.d.onDelivery?.(target.type, result.ok);
+        if (!result.ok) this.d.log.warn('notification not delivered', { incident: `${incident.metadata.namespace}/${incident.metadata.name}`, target: target.name, kind: entry.kind, attempts: entry.attempts + 1, status: result.status, retryable: result.retryable, error: result.error });
+      },
+    });
+    if (!out.changed) return undefined;
+    const wait = out.requeueAfterMs === undefined ? undefined : Math.max(MIN_OUTBOX_REQUEUE_MS, out.requeueAfterMs);
+    return { status: { ...input, notifications: out.notifications }, ...(wait !== undefined ? { requeueAfterMs: wait } : {}) };
   }
 }
 

@@ -12,6 +12,7 @@ export function buildEscalator(config: OperatorConfig, log: Logger): (deps: Esca
     policies: caches.policies,
     pagerDutyUrl: config.pagerDutyEventsUrl,
     onDelivery: (channel, ok) => metrics.notifications.inc({ channel, result: ok ? 'delivered' : 'failed' }),
+    onFallback: (channel) => metrics.notificationFallbacks.inc({ channel }),
   });
 }
 

@@ -47,23 +47,27 @@ export function changeEventsUrlFor(eventsUrl: string | undefined): string {
 }
 
 function withRoutingKey(body: string, routingKey: string): string {
-  return JSON.stringify({ routing_key: routingKey, ...(JSON.parse(body) as Record<string, unknown>) });
+  const parsed: unknown = JSON.parse(body);
+  const fields = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+  return JSON.stringify({ routing_key: routingKey, ...fields });
 }
 
 export function prepareRequest(d: StoredDelivery, t: TargetSecrets, now: Date, endpoints: DeliveryEndpoints = {}): PreparedRequest {
   const base = { type: t.type, name: t.name };
+  // Every request names its delivery: receivers (and proxies) of any type can de-duplicate on it.
+  const id = { 'webhook-id': d.id };
   if (t.type === 'pagerduty') {
     const url = d.kind === 'change'
       ? endpoints.pagerDutyChangeEventsUrl ?? changeEventsUrlFor(endpoints.pagerDutyEventsUrl)
       : endpoints.pagerDutyEventsUrl ?? PagerDutyEventsUrl;
-    return { ...base, url, headers: {}, payload: withRoutingKey(d.body, t.value), answer: 'status' };
+    return { ...base, url, headers: { ...id }, payload: withRoutingKey(d.body, t.value), answer: 'status' };
   }
   if (t.type === 'slack') {
     if (t.channel) {
       const payload = postMessagePayload(d.body, { channel: t.channel, threadTs: t.threadTs, broadcast: d.kind === 'resolved' });
-      return { ...base, url: endpoints.slackApiUrl ?? SlackPostMessageUrl, headers: { authorization: `Bearer ${t.value}` }, payload, answer: 'slack-api' };
+      return { ...base, url: endpoints.slackApiUrl ?? SlackPostMessageUrl, headers: { ...id, authorization: `Bearer ${t.value}` }, payload, answer: 'slack-api' };
     }
-    return { ...base, url: t.value, headers: {}, payload: d.body, answer: 'status' };
+    return { ...base, url: t.value, headers: { ...id }, payload: d.body, answer: 'status' };
   }
   const headers: Record<string, string> = { ...standardWebhookHeaders(d.id, d.body, now, t.hmacSecret) };
   // Kept for receivers written against the first signature scheme (X-Incident-Signature over `ts.body`).

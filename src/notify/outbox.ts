@@ -9,7 +9,7 @@
  */
 import { hasPhi, safeText, StrictPhiPlaceholders } from './format-common.js';
 import type { DeliveryResult, NotificationKind } from './types.js';
-import { OutboxStates, type OutboxEntry, type OutboxKind, type OutboxState } from '../api/notifications.js';
+import type { OutboxEntry, OutboxKind, OutboxState } from '../api/notifications.js';
 export { OutboxStates, type OutboxEntry, type OutboxKind, type OutboxState } from '../api/notifications.js';
 
 export interface NewOutboxEntry {

@@ -11,7 +11,6 @@ import {
   safeIdent,
   safeLinks,
   safeOperatorText,
-  safeText,
   truncate,
   type ImpactDetails,
 } from './format-common.js';

@@ -28,7 +28,8 @@ export interface SlackPostOptions {
  * the same inputs, so every retry carries the same bytes.
  */
 export function postMessagePayload(storedMessage: string, opts: SlackPostOptions): string {
-  const message = JSON.parse(storedMessage) as Record<string, unknown>;
+  const parsed: unknown = JSON.parse(storedMessage);
+  const message = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
   const body: Record<string, unknown> = { channel: opts.channel, ...message, unfurl_links: false, unfurl_media: false };
   if (opts.threadTs) {
     body.thread_ts = opts.threadTs;

@@ -14,7 +14,6 @@ import {
   safeIdent,
   safeLinks,
   safeOperatorText,
-  safeText,
   targetRef,
   truncate,
 } from './format-common.js';

@@ -15,7 +15,6 @@ import {
   safeIdent,
   safeLinks,
   safeOperatorText,
-  safeText,
   type ImpactDetails,
 } from './format-common.js';
 import type { LogSignature, NotificationEvent, NotificationKind, Severity } from './types.js';
@@ -100,7 +99,8 @@ function unixSeconds(timestamp: number | Date): string {
 export function signWebhook(body: string, secret: string, timestamp: number | Date): WebhookSignatureHeaders {
   if (!secret) throw new Error('webhook: hmac secret is empty');
   const ts = unixSeconds(timestamp);
-  return { [SignatureHeader]: SignaturePrefix + hmacHex(body, secret, ts), [TimestampHeader]: ts } as WebhookSignatureHeaders;
+  const headers: WebhookSignatureHeaders = { 'X-Incident-Signature': SignaturePrefix + hmacHex(body, secret, ts), 'X-Incident-Timestamp': ts };
+  return headers;
 }
 
 export type SignatureCheck =

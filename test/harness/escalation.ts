@@ -50,10 +50,10 @@ export const RunbookTiers: TierPlan[] = [
  * The namespace's `default` EscalationPolicy plus the Secret it reads, pointing every tier's targets to
  * `receivers`. Routing keys carry a random part so two test files never share one.
  */
-export function escalationSetup(namespace: string, receivers: Receivers, opts: { tiers?: TierPlan[]; notifyOnPhaseChange?: boolean } = {}): PolicySetup {
+export function escalationSetup(namespace: string, receivers: Pick<Receivers, 'slack' | 'pagerduty' | 'webhook'>, opts: { tiers?: TierPlan[]; notifyOnPhaseChange?: boolean; hmacSecret?: string; omitKeys?: string[] } = {}): PolicySetup {
   const tiers = opts.tiers ?? RunbookTiers;
   const salt = randomBytes(4).toString('hex');
-  const hmacSecret = `hmac-${randomBytes(16).toString('hex')}`;
+  const hmacSecret = opts.hmacSecret ?? `hmac-${randomBytes(16).toString('hex')}`;
   const routes: TierRoute[] = tiers.map((t) => ({
     level: t.level, slackPath: `/slack/tier${t.level}`, webhookPath: `/hook/tier${t.level}`, routingKey: `rk-tier${t.level}-${salt}`,
   }));
@@ -79,6 +79,7 @@ export function escalationSetup(namespace: string, receivers: Receivers, opts: {
     metadata: { name: 'default', namespace },
     spec: { tiers: policyTiers, notifyOnPhaseChange: opts.notifyOnPhaseChange ?? false },
   };
+  for (const k of opts.omitKeys ?? []) delete data[k]; // a target whose Secret key is missing (permanent failure)
   const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: NotificationSecret, namespace }, type: 'Opaque', stringData: data };
   return {
     policyYaml: JSON.stringify(policy), secretYaml: JSON.stringify(secret), hmacSecret, routes,
