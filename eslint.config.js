@@ -45,6 +45,18 @@ export default defineConfig(
     },
   },
   {
+    // Time comes from the injected Clock (tests use FakeClock); only src/runtime/clock.ts reads the wall clock.
+    files: ['src/**/*.ts'],
+    ignores: ['src/runtime/clock.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the injected Clock (src/runtime/clock.ts), not new Date().' },
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the injected Clock (src/runtime/clock.ts), not Date.now().' },
+      ],
+    },
+  },
+  {
     // The typed API boundary: API JSON becomes Incident / status types here, and only here.
     files: ['src/api/**/*.ts'],
     rules: { '@typescript-eslint/no-unsafe-type-assertion': 'off' },
