@@ -5,8 +5,6 @@
 export interface OperatorConfig {
   operatorNamespace: string;
   identity?: string;
-  httpHost: string;
-  httpPort: number;
   workers: number;
   dryRun: boolean;
   /** Automatic crash-loop detection opt-in: label on the Deployment or its Namespace. */
@@ -146,8 +144,6 @@ export function loadConfig(env: Env): OperatorConfig {
   return {
     operatorNamespace: env.OPERATOR_NAMESPACE || 'incident-operator-system',
     identity: env.OPERATOR_IDENTITY || undefined,
-    httpHost: env.HTTP_HOST || '0.0.0.0',
-    httpPort: int(env, 'HTTP_PORT', 8080, 0, 65535),
     workers: int(env, 'WORKERS', 4, 1, 64),
     dryRun: bool(env, 'DRY_RUN', false),
     autoRollbackLabel: selector.key,

@@ -6,6 +6,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type http from 'node:http';
+import { scopedInformer, type InformerLike } from './kube/scoped-informer.js';
 import { GROUP, INCIDENT_PLURAL, VERSION, type Incident } from './api/incident.js';
 import type { OperatorConfig } from './config.js';
 import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from './decide/kube-types.js';
@@ -32,12 +33,14 @@ import { ResilientInformer } from './runtime/resilient-informer.js';
 import { keyOf, WorkQueue } from './runtime/work-queue.js';
 import { isNotFound } from './runtime/kube-errors.js';
 import { OperatorMetrics } from './server/metrics.js';
-import { startHttpServer, type Route } from './server/http-server.js';
+import type { Route } from './server/http-server.js';
+import { closeListeners, startListeners, type ListenerName } from './server/listeners.js';
 
 export interface OperatorHandle {
   metrics: OperatorMetrics;
   elector: LeaderElector;
-  server: http.Server;
+  /** The listeners started (probes, metrics, alertmanager), each only when configured. */
+  servers: Partial<Record<ListenerName, http.Server>>;
   caches: Caches;
   stop(): Promise<void>;
 }
@@ -49,7 +52,7 @@ export interface OperatorOptions {
   clock?: Clock;
   /** Escalation and notifications (default: the EscalationPolicy escalator; false: none, e.g. benchmarks). */
   escalator?: ((deps: EscalatorFactoryDeps) => Escalator) | false;
-  /** HTTP routes besides probes and metrics (default: the Alertmanager intake). */
+  /** Routes of the intake listener (default: the Alertmanager intake). */
   routes?: (deps: { clients: KubeClients; incidents: IncidentClient; caches: Caches }) => Record<string, Route>;
   /** Called after every Incident status write (default: the durable incident log when configured). */
   onStatusWritten?: (incident: Incident) => void;
@@ -77,21 +80,37 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const metrics = new OperatorMetrics();
   const incidentClient = new IncidentClient(clients.custom);
 
-  const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, transform?: (o: T) => T, indexed = false) => // eslint-disable-line @typescript-eslint/no-explicit-any
-    new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, transform, // eslint-disable-line @typescript-eslint/no-explicit-any
+  const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, transform?: (o: T) => T, indexed = false, fieldSelector?: string) => // eslint-disable-line @typescript-eslint/no-explicit-any
+    new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, transform, fieldSelector, // eslint-disable-line @typescript-eslint/no-explicit-any
       ...(indexed ? { indexers: { [OWNER_INDEX]: controllerOwnerKey } } : {}) });
 
-  const incidentsInf = inf<Incident & k8s.KubernetesObject>('incidents', `/apis/${GROUP}/${VERSION}/${INCIDENT_PLURAL}`,
-    () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: INCIDENT_PLURAL }));
-  const deploymentsInf = inf<k8s.V1Deployment>('deployments', '/apis/apps/v1/deployments', () => clients.apps.listDeploymentForAllNamespaces());
-  const replicaSetsInf = inf<k8s.V1ReplicaSet>('replicasets', '/apis/apps/v1/replicasets', () => clients.apps.listReplicaSetForAllNamespaces(), undefined, true);
-  const podsInf = inf<k8s.V1Pod>('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces(), projectPod, true);
-  const namespacesInf = inf<k8s.V1Namespace>('namespaces', '/api/v1/namespaces', () => clients.core.listNamespace());
-  const policiesInf = inf<k8s.KubernetesObject & { spec?: unknown }>('escalationpolicies', `/apis/${GROUP}/${VERSION}/escalationpolicies`,
-    () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural: 'escalationpolicies' }));
-  const informers = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf, policiesInf];
+  // Namespaced mode (WATCH_NAMESPACES): one informer per watched namespace, so a Role per namespace suffices
+  // (deploy/rbac-namespaced/); the watched Namespace objects by name. Cluster-wide informers otherwise.
+  const scope = config.watchNamespaces;
+  const crd = (plural: string) => (ns?: string) => ns
+    ? { path: `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${plural}`, list: () => clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural }) }
+    : { path: `/apis/${GROUP}/${VERSION}/${plural}`, list: () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural }) };
+  const scoped = <T extends k8s.KubernetesObject>(name: string, namespaces: readonly string[] | undefined, at: (ns?: string) => { path: string; list: () => Promise<unknown> }, transform?: (o: T) => T, indexed = false) =>
+    scopedInformer<T>({ name, namespaces, make: (n, ns) => { const a = at(ns); return inf<T>(n, a.path, a.list as () => Promise<never>, transform, indexed); } });
 
-  const asCache = <T>(i: ResilientInformer<any>): ReadCache<T> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
+  const incidentsInf = scoped<Incident & k8s.KubernetesObject>('incidents', scope, crd(INCIDENT_PLURAL));
+  const deploymentsInf = scoped<k8s.V1Deployment>('deployments', scope, (ns) => ns
+    ? { path: `/apis/apps/v1/namespaces/${ns}/deployments`, list: () => clients.apps.listNamespacedDeployment({ namespace: ns }) }
+    : { path: '/apis/apps/v1/deployments', list: () => clients.apps.listDeploymentForAllNamespaces() });
+  const replicaSetsInf = scoped<k8s.V1ReplicaSet>('replicasets', scope, (ns) => ns
+    ? { path: `/apis/apps/v1/namespaces/${ns}/replicasets`, list: () => clients.apps.listNamespacedReplicaSet({ namespace: ns }) }
+    : { path: '/apis/apps/v1/replicasets', list: () => clients.apps.listReplicaSetForAllNamespaces() }, undefined, true);
+  const podsInf = scoped<k8s.V1Pod>('pods', scope, (ns) => ns
+    ? { path: `/api/v1/namespaces/${ns}/pods`, list: () => clients.core.listNamespacedPod({ namespace: ns }) }
+    : { path: '/api/v1/pods', list: () => clients.core.listPodForAllNamespaces() }, projectPod, true);
+  const namespacesInf = scopedInformer<k8s.V1Namespace>({ name: 'namespaces', namespaces: scope, clusterScoped: true, make: (n, ns) => ns
+    ? inf<k8s.V1Namespace>(n, '/api/v1/namespaces', () => clients.core.listNamespace({ fieldSelector: `metadata.name=${ns}` }), undefined, false, `metadata.name=${ns}`)
+    : inf<k8s.V1Namespace>(n, '/api/v1/namespaces', () => clients.core.listNamespace()) });
+  // Policies: the watched namespaces' and the operator-wide default in the operator's namespace.
+  const policiesInf = scoped<k8s.KubernetesObject & { spec?: unknown }>('escalationpolicies', scope && [...scope, config.operatorNamespace], crd('escalationpolicies'));
+  const informers: InformerLike<k8s.KubernetesObject>[] = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf, policiesInf];
+
+  const asCache = <T>(i: InformerLike<any>): ReadCache<T> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
     get: (ns, name) => i.get(ns ?? '', name) as T | undefined,
     list: (ns) => i.list(ns) as readonly T[],
     byOwner: (ns, owner) => i.byIndex(OWNER_INDEX, `${ns}/${owner}`) as T[],
@@ -120,6 +139,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const remediator = new RunbookRemediator({
     apps: clients.apps, core: clients.core, config, log, clock,
     onRollback: (ns) => metrics.rollbacks.inc({ namespace: ns }),
+    namespaceLabels: (ns) => caches.namespaces.get(undefined, ns)?.metadata?.labels,
+    incidents: () => caches.incidents.list(),
   });
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten ?? incidentLog?.writer.enqueue,
@@ -217,8 +238,9 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   });
   elector.start();
 
-  const server = await startHttpServer({
-    host: config.httpHost, port: config.httpPort, log,
+  // Probes, /metrics and the intake, each on its own port and only when configured (src/server/listeners.ts).
+  const servers = await startListeners(config, {
+    log, clock,
     ready: () => {
       const synced = Object.fromEntries(informers.map((i) => [i.name, i.synced]));
       const ready = informers.every((i) => i.synced) && elector.leaderKnown();
@@ -234,21 +256,19 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       for (const i of caches.incidents.list()) metrics.incidents.inc({ phase: i.status?.phase ?? 'Pending', severity: i.spec?.severity ?? 'unknown' });
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
-    routes: (opts.routes ?? buildRoutes(config, log))({ clients, incidents: incidentClient, caches }),
+    intakeRoutes: (opts.routes ?? buildRoutes(config, log))({ clients, incidents: incidentClient, caches }),
   });
-  const addr = server.address();
-  log.info('http server listening', { address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
 
   if (incidentLog) wireIncidentLog(incidentLog, { metrics, elector, caches }, config.watchNamespaces);
 
   return {
-    metrics, elector, server, caches,
+    metrics, elector, servers, caches,
     async stop() {
       stopping = true;
       await Promise.all(queues.map((q) => q.shutdown({ drain: 'inflight' })));
       await elector.stop();
       await Promise.all(informers.map((i) => i.stop()));
-      await new Promise<void>((r) => server.close(() => r()));
+      await closeListeners(servers);
       await incidentLog?.writer.close(3_000).catch((e: unknown) => log.error('incident log close error', { error: (e as Error).message }));
     },
   };

@@ -30,7 +30,8 @@ export interface IncidentSpec {
     terminateLongQueries?: boolean;
     maxTerminations?: number;
   };
-  rollback?: { policy?: 'Automatic' | 'Manual' | 'Disabled'; toRevision?: number; approved?: boolean };
+  /** allowUnverified: roll back to a revision never recorded healthy (the previous one, or toRevision). */
+  rollback?: { policy?: 'Automatic' | 'Manual' | 'Disabled'; toRevision?: number; approved?: boolean; allowUnverified?: boolean };
   escalationPolicyRef?: { name: string };
   acknowledgement?: { acknowledgedBy: string; acknowledgedAt?: string };
   resolution?: { resolvedBy: string; resolvedAt?: string; note?: string };

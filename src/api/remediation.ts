@@ -38,6 +38,18 @@ export interface SkippedSession {
   reason: string;
 }
 
+/** Whether the target's owner consented to the operator acting (labels on the Deployment or its Namespace). */
+export interface RemediationConsentStatus {
+  /** True when the operator may act. */
+  permitted: boolean;
+  /** Permitted, NoOptIn, OptedOut, NamespaceNotWatched or ProtectedNamespace. */
+  reason: string;
+  /** Where consent came from (or what is missing), for people. */
+  message: string;
+  /** The object whose label decided: Deployment or Namespace. */
+  via?: 'Deployment' | 'Namespace';
+}
+
 /** The remediation record. */
 export interface RemediationStatus {
   /** Where it stands. */
@@ -70,4 +82,6 @@ export interface RemediationStatus {
   monitoringStartedAt?: string;
   /** Since when the target has been healthy without interruption (RFC 3339). */
   healthySince?: string;
+  /** The owner's consent, as checked right before acting (RemediationNotPermitted when absent). */
+  consent?: RemediationConsentStatus;
 }

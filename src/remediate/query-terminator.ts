@@ -15,12 +15,15 @@ import { readDatabaseConfig } from '../diagnose/database-checks.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../runtime/clock.js';
 import type { RemediationContext, RemediationStep, Remediator } from '../ports/remediation.js';
+import { notPermitted, remediationConsent, type NamespaceLabels } from './consent.js';
 
 export interface QueryTerminatorDeps {
   core: k8s.CoreV1Api;
   config: OperatorConfig;
   log: Logger;
   clock: Clock;
+  /** Namespace labels from the cache (the owner's consent). */
+  namespaceLabels?: NamespaceLabels;
 }
 
 export class QueryTerminator implements Remediator {
@@ -29,6 +32,8 @@ export class QueryTerminator implements Remediator {
   async remediate(ctx: RemediationContext): Promise<RemediationStep> {
     const db = ctx.incident.spec.database;
     if (!db?.terminateLongQueries) return { record: { state: 'Refused', action: 'TerminateQueries', reason: Reason.TerminationNotEnabled, message: 'spec.database.terminateLongQueries is off' } };
+    const refusal = notPermitted(remediationConsent(this.d.config, ctx, this.d.namespaceLabels), 'TerminateQueries');
+    if (refusal) return { record: refusal };
     if (this.d.config.dryRun) return { record: { state: 'Refused', action: 'TerminateQueries', reason: Reason.DryRun, message: 'operator dry-run: no session terminated' } };
     const cfg = await readDatabaseConfig(this.d.core, ctx.incident.metadata.namespace, db.secretRef.name);
     const threshold = db.longQueryThresholdSeconds ?? 300;

@@ -9,7 +9,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { RemediationStatus } from '../api/remediation.js';
 import { Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
-import { evaluateRollbackGuards, isRollbackOptedOut, parseRollbackHistory, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
+import { evaluateRollbackGuards, isRollbackOptedOut, parseRollbackHistory, proveRevision, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
 import { planRollback } from '../decide/rollback-plan.js';
 import type { KubeDeployment } from '../decide/kube-types.js';
 import { podTemplatesEqualIgnoringHash } from '../decide/template-equality.js';
@@ -20,6 +20,7 @@ import { isPermanent, statusCode } from '../runtime/kube-errors.js';
 import type { RemediationContext, RemediationStep, Remediator } from '../ports/remediation.js';
 import { applyRollbackPatch, rollbackAlreadyApplied, withRollbackRecord } from './rollback-executor.js';
 import { QueryTerminator } from './query-terminator.js';
+import { consentRecord, notPermitted, remediationConsent, type NamespaceLabels } from './consent.js';
 
 export interface RemediatorDeps {
   apps: k8s.AppsV1Api;
@@ -31,6 +32,8 @@ export interface RemediatorDeps {
   onRollback?(namespace: string, deployment: string, fromRevision: number, toRevision: number): void;
   /** Query termination (default: a QueryTerminator over the same clients). */
   terminator?: Remediator;
+  /** Namespace labels from the cache (the owner's consent may be on the Namespace). */
+  namespaceLabels?: NamespaceLabels;
 }
 
 const done = (record: RemediationStatus): RemediationStep => ({ record });
@@ -39,7 +42,7 @@ export class RunbookRemediator implements Remediator {
   private readonly terminator: Remediator;
 
   constructor(private readonly d: RemediatorDeps) {
-    this.terminator = d.terminator ?? new QueryTerminator({ core: d.core, config: d.config, log: d.log, clock: d.clock });
+    this.terminator = d.terminator ?? new QueryTerminator({ core: d.core, config: d.config, log: d.log, clock: d.clock, namespaceLabels: d.namespaceLabels });
   }
 
   async remediate(ctx: RemediationContext): Promise<RemediationStep> {
@@ -65,6 +68,11 @@ export class RunbookRemediator implements Remediator {
     const toRevision = ctx.diagnosis.proposal.toRevision ?? current.toRevision;
     if (toRevision === undefined) return done({ state: 'Failed', action: 'Rollback', reason: Reason.NoTargetRevision, message: 'no revision to roll back to' });
 
+    // Only with the consent of the target's owner (label on the Deployment or its Namespace).
+    const consent = remediationConsent(this.d.config, ctx, this.d.namespaceLabels);
+    const refusal = notPermitted(consent, 'Rollback', toRevision);
+    if (refusal) return done(refusal);
+
     const guard = evaluateRollbackGuards({
       policy: incident.spec.rollback?.policy ?? 'Automatic',
       approved: incident.spec.rollback?.approved === true,
@@ -75,6 +83,14 @@ export class RunbookRemediator implements Remediator {
       rateLimit: this.d.config.rollbackRateLimit,
       now,
       intentAlreadyRecorded: current.state === 'Intended' && current.intendedAt ? { toRevision, recordedAt: new Date(current.intendedAt) } : undefined,
+      // Never to an unproven revision unless explicitly allowed.
+      revision: proveRevision({
+        toRevision,
+        requested: incident.spec.rollback?.toRevision !== undefined,
+        existingRevisions: ownedReplicaSets(deployment, target.replicaSets).map((r) => r.revision),
+        lastKnownGood: ctx.diagnosis.history?.lastKnownGood,
+        allowUnverified: incident.spec.rollback?.allowUnverified === true || this.d.config.rollbackAllowUnverified,
+      }),
     });
     if (!guard.allowed) {
       if (guard.reason === 'AwaitingApproval') {
@@ -103,6 +119,7 @@ export class RunbookRemediator implements Remediator {
       state: 'Intended', action: 'Rollback', reason: Reason.RollbackIntended, intendedAt: now.toISOString(),
       fromRevision: plan.fromRevision, toRevision: plan.toRevision, fromResourceVersion: deployment.metadata?.resourceVersion, fromGeneration: deployment.metadata?.generation,
       message: `rolling back ${dName} from revision ${plan.fromRevision} to revision ${plan.toRevision}`,
+      consent: consentRecord(consent),
     };
     if (current.state !== 'Intended') return { record: intent, persist: { type: 'RollbackIntended', reason: Reason.RollbackIntended, message: intent.message! } };
     if (this.d.config.failpoint === 'exit-after-rollback-intent') process.kill(process.pid, 'SIGKILL');

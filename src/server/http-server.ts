@@ -32,26 +32,3 @@ export function startRouteServer(opts: RouteServerOptions): Promise<http.Server>
     server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(server); });
   });
 }
-
-export interface HttpServerOptions {
-  host: string;
-  port: number;
-  ready(): { ready: boolean; detail: Record<string, unknown> };
-  metrics(): Promise<{ contentType: string; body: string }>;
-  routes?: Record<string, Route>;
-  log: Logger;
-}
-
-/** @deprecated one port for everything; use startListeners (src/server/listeners.ts). Kept until operator.ts is rewired. */
-export function startHttpServer(opts: HttpServerOptions): Promise<http.Server> {
-  const routes: Record<string, Route> = {
-    ...(opts.routes ?? {}),
-    '/healthz': (_q, res) => { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'); },
-    '/readyz': (_q, res) => {
-      const r = opts.ready();
-      res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: r.ready, ...r.detail }));
-    },
-    '/metrics': (_q, res) => { opts.metrics().then((m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body), () => res.writeHead(500).end('metrics failed')); },
-  };
-  return startRouteServer({ host: opts.host, port: opts.port, routes, log: opts.log });
-}
