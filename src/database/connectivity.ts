@@ -11,6 +11,7 @@ import pg from 'pg';
 import { systemScheduler, withTimeout } from '../runtime/clock.js';
 import { DEFAULT_PORT, describeTarget, SslMode, tlsOptions, type DatabaseConnectionConfig } from './connection-config.js';
 import { ConnectivityReason, ConnectivityStep, type ConnectivityReport, type ConnectivityStepResult } from '../api/database-evidence.js';
+import { redactText } from '../redact/phi.js';
 
 export { ConnectivityReason, ConnectivityStep, type ConnectivityReport, type ConnectivityStepResult } from '../api/database-evidence.js';
 
@@ -37,13 +38,18 @@ class StepFailure extends Error {
   }
 }
 
-/** Redact the password (raw and URI-encoded) from a message, flatten and cap it. */
-function redact(message: string, password: string | undefined): string {
+/** Remove the password (raw and URI-encoded) from a message, flatten and cap it. */
+function stripPassword(message: string, password: string | undefined): string {
   let out = message.replace(/\s+/g, ' ').trim();
   if (password) {
-    for (const variant of new Set([password, encodeURIComponent(password)])) out = out.split(variant).join('[REDACTED]');
+    for (const variant of new Set([password, encodeURIComponent(password)])) out = out.split(variant).join('<secret>');
   }
   return out.length > MAX_MESSAGE ? `${out.slice(0, MAX_MESSAGE - 1)}…` : out;
+}
+
+/** Driver messages through the one evidence redactor (default-deny; SQLSTATE and errno codes stay). */
+function redact(message: string, password: string | undefined): string {
+  return redactText(stripPassword(message, password), { maxLength: MAX_MESSAGE });
 }
 
 function stepTimeout<T>(work: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
@@ -253,6 +259,6 @@ export async function checkDatabaseConnectivity(cfg: ConnectivityTarget | Databa
   const hostPort = describeTarget({ host, port, database: '' }).replace(/\/$/, '');
   const summary = reachable
     ? `database reachable in ${totalLatencyMs} ms`
-    : redact(`database unreachable: ${summaryPhrase(failed!.failure, failed!.step)} (${hostPort})`, password);
+    : stripPassword(`database unreachable: ${summaryPhrase(failed!.failure, failed!.step)} (${hostPort})`, password);
   return { reachable, totalLatencyMs, steps, summary };
 }
