@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the two commands need on a fresh clone, and does nothing when it is all there:
-#   bash scripts/bootstrap.sh --for test    (npm test: dependencies, PostgreSQL 15, openssl, Go)
+#   bash scripts/bootstrap.sh --for test    (npm test: dependencies, PostgreSQL 15, openssl, Prometheus, Alertmanager, Go)
 #   bash scripts/bootstrap.sh --for start   (npm start: dependencies, Go)
 # - npm dependencies: `npm ci` when node_modules is missing or out of date with package-lock.json
 #   (the lock file's sha256 is kept in node_modules/.lock-hash after a successful install);
@@ -58,6 +58,9 @@ if [ "$purpose" = test ]; then
   need=()
   [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  # Health signals (issue 14): the tests run a real Prometheus, promtool and Alertmanager on loopback.
+  [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || need+=(prometheus)
+  [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
   if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       log "installing ${need[*]} (apt-get)"
@@ -89,5 +92,5 @@ elif ! ls .cache/bin/*/.complete >/dev/null 2>&1; then
 fi
 
 summary="npm dependencies $deps"
-[ "$purpose" = test ] && summary="$summary, PostgreSQL 15 and openssl present$installed"
+[ "$purpose" = test ] && summary="$summary, PostgreSQL 15, openssl, Prometheus and Alertmanager present$installed"
 log "ready for npm $purpose: $summary, $go_state"
