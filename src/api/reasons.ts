@@ -30,6 +30,11 @@ export const Reason = {
   RemediationFailed: 'RemediationFailed',
   RecoveredWhileEscalated: 'RecoveredWhileEscalated',
   NoLongRunningQueries: 'NoLongRunningQueries',
+  NoKnownGoodRevision: 'NoKnownGoodRevision',
+  CurrentRevisionIsLastKnownGood: 'CurrentRevisionIsLastKnownGood',
+  NoDatabaseEvidence: 'NoDatabaseEvidence',
+  DatabaseUnreachable: 'DatabaseUnreachable',
+  TerminationProposed: 'TerminationProposed',
   DatabaseUnhealthy: 'DatabaseUnhealthy',
   NoTargetRevision: 'NoTargetRevision',
   RollbackForbidden: 'RollbackForbidden',
@@ -56,6 +61,8 @@ export const Reason = {
   TerminationBudgetExhausted: 'TerminationBudgetExhausted',
   /** Query termination: after acting, sessions still wait for locks or queries still run long. */
   SymptomRemains: 'SymptomRemains',
+  /** Query termination: one session was terminated (timeline entry and Event). */
+  SessionTerminated: 'SessionTerminated',
   MonitoringStarted: 'MonitoringStarted',
   MonitoringTimedOut: 'MonitoringTimedOut',
   RecoveredAfterRemediation: 'RecoveredAfterRemediation',

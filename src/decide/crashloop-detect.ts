@@ -7,6 +7,7 @@
  * ReplicaSet (highest revision) count, since old pods crashing is not evidence
  * against the current rollout. Severity is P0 when no replica is available.
  */
+import type { Severity as IncidentSeverity } from '../api/incident.js';
 import { createHash } from 'node:crypto';
 import type { KubeDeployment, KubePod, KubeReplicaSet, StringMap } from './kube-types.js';
 import { DEFAULT_RESTART_THRESHOLD, isCrashLooping } from './pod-health.js';
@@ -28,7 +29,8 @@ export const CrashLoopReason = {
 } as const;
 export type CrashLoopReason = (typeof CrashLoopReason)[keyof typeof CrashLoopReason];
 
-export type Severity = 'P0' | 'P1';
+/** Crash loops open P0 or P1 incidents only. */
+export type Severity = Extract<IncidentSeverity, 'P0' | 'P1'>;
 
 export interface OptInSelector {
   readonly label: string;

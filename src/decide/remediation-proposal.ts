@@ -34,22 +34,22 @@ export function proposeRemediation(input: ProposalInput): Proposal {
   const current = history?.currentRevision ?? null;
   const target = input.requestedRevision ?? history?.lastKnownGood.revision ?? null;
   if (target === null) {
-    return { action: 'Escalate', reason: 'NoKnownGoodRevision', message: `no known good revision to roll back to${history ? `: ${history.lastKnownGood.note}` : ''}` };
+    return { action: 'Escalate', reason: Reason.NoKnownGoodRevision, message: `no known good revision to roll back to${history ? `: ${history.lastKnownGood.note}` : ''}` };
   }
   if (current !== null && target === current && input.requestedRevision === undefined) {
-    return { action: 'Escalate', reason: 'CurrentRevisionIsLastKnownGood', message: `revision ${current} is the last known good and is failing: the cause is outside the rollout` };
+    return { action: 'Escalate', reason: Reason.CurrentRevisionIsLastKnownGood, message: `revision ${current} is the last known good and is failing: the cause is outside the rollout` };
   }
   const source = input.requestedRevision !== undefined ? 'requested in spec.rollback.toRevision' : history?.lastKnownGood.note ?? '';
-  return { action: 'Rollback', reason: 'RollbackProposed', message: `roll back revision ${current ?? '?'} to revision ${target} (${source})`, toRevision: target };
+  return { action: 'Rollback', reason: Reason.RollbackProposed, message: `roll back revision ${current ?? '?'} to revision ${target} (${source})`, toRevision: target };
 }
 
 function proposeForDatabase(input: ProposalInput): Proposal {
   const db = input.database;
-  if (!db) return { action: 'Escalate', reason: 'NoDatabaseEvidence', message: 'no database diagnosis available' };
-  if (!db.reachable) return { action: 'Escalate', reason: 'DatabaseUnreachable', message: db.summary };
-  if (db.longRunningQueries === 0) return { action: 'None', reason: 'NoLongRunningQueries', message: `${db.summary}; no queries over the threshold, monitoring` };
+  if (!db) return { action: 'Escalate', reason: Reason.NoDatabaseEvidence, message: 'no database diagnosis available' };
+  if (!db.reachable) return { action: 'Escalate', reason: Reason.DatabaseUnreachable, message: db.summary };
+  if (db.longRunningQueries === 0) return { action: 'None', reason: Reason.NoLongRunningQueries, message: `${db.summary}; no queries over the threshold, monitoring` };
   if (!db.terminationOptIn) {
-    return { action: 'Escalate', reason: 'TerminationNotEnabled', message: `${db.longRunningQueries} long-running queries; spec.database.terminateLongQueries is off, a person decides` };
+    return { action: 'Escalate', reason: Reason.TerminationNotEnabled, message: `${db.longRunningQueries} long-running queries; spec.database.terminateLongQueries is off, a person decides` };
   }
-  return { action: 'TerminateQueries', reason: 'TerminationProposed', message: `terminate up to the limit of ${db.longRunningQueries} long-running queries` };
+  return { action: 'TerminateQueries', reason: Reason.TerminationProposed, message: `terminate up to the limit of ${db.longRunningQueries} long-running queries` };
 }

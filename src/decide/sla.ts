@@ -16,7 +16,9 @@
 
 import { addBusinessMinutes, type BusinessCalendar } from './business-hours.js';
 
-export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
+import type { Severity } from '../api/incident.js';
+
+export type { Severity } from '../api/incident.js';
 export const SEVERITIES: readonly Severity[] = ['P0', 'P1', 'P2', 'P3'];
 
 export const DEFAULT_ACKNOWLEDGE_MINUTES = 15;

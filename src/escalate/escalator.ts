@@ -151,7 +151,7 @@ export class PolicyEscalator implements Escalator {
       ...(delivery.changeEventsThrough ? { changeEventsThrough: delivery.changeEventsThrough } : {}),
     };
     if (tierNow > 1) {
-      status.conditions = setCondition(status.conditions, { type: ConditionType.Escalated, status: 'True', reason: 'EscalatedToTier', message: `escalated to tier ${tierNow} (${tierOf(tierNow)?.name ?? ''})` }, now, incident.metadata.generation);
+      status.conditions = setCondition(status.conditions, { type: ConditionType.Escalated, status: 'True', reason: Reason.EscalatedToTier, message: `escalated to tier ${tierNow} (${tierOf(tierNow)?.name ?? ''})` }, now, incident.metadata.generation);
     }
     const isPager = (name: string) => policy.tiers.some((t) => t.targets.some((x) => x.name === name && x.type === 'pagerduty'));
     const outboxWait = nextDeliveryWakeup(outbox, now, isPager);

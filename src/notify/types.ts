@@ -5,7 +5,9 @@
  * NotificationEvent, and the formatters / sender / outbox only ever see these shapes.
  */
 
-export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
+import type { Severity } from '../api/incident.js';
+
+export type { Severity } from '../api/incident.js';
 
 export const Severities: readonly Severity[] = ['P0', 'P1', 'P2', 'P3'];
 
