@@ -140,6 +140,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     apps: clients.apps, core: clients.core, config, log, clock,
     onRollback: (ns) => metrics.rollbacks.inc({ namespace: ns }),
     namespaceLabels: (ns) => caches.namespaces.get(undefined, ns)?.metadata?.labels,
+    incidents: () => caches.incidents.list(),
   });
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten ?? incidentLog?.writer.enqueue,

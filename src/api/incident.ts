@@ -29,6 +29,8 @@ export interface IncidentSpec {
     longQueryThresholdSeconds?: number;
     terminateLongQueries?: boolean;
     maxTerminations?: number;
+    /** More databases of the same server whose sessions may be terminated (default: only the Secret's database). */
+    databases?: string[];
   };
   /** allowUnverified: roll back to a revision never recorded healthy (the previous one, or toRevision). */
   rollback?: { policy?: 'Automatic' | 'Manual' | 'Disabled'; toRevision?: number; approved?: boolean; allowUnverified?: boolean };

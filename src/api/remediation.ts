@@ -2,6 +2,7 @@
  * `status.remediation`: intent and outcome of the runbook's remediation (rollback, query termination),
  * recorded before and after acting, and the monitoring clock that follows it.
  */
+import type { IneligibleBlockerStatus, SessionRef, TerminationBudgetStatus, TerminationIntent, TerminationVerification } from './query-termination-status.js';
 
 /** Where the remediation stands. */
 export type RemediationState =
@@ -9,26 +10,6 @@ export type RemediationState =
 
 /** What the remediation does. */
 export type RemediationAction = 'Rollback' | 'TerminateQueries';
-
-/** A session chosen for termination, recorded before it is signalled. */
-export interface PlannedTermination {
-  /** Backend process id. */
-  pid: number;
-  /** backend_start (ISO 8601 UTC, microseconds): with pid, identifies the session. */
-  backendStart: string;
-  /** Role name (redacted). */
-  user: string | null;
-  /** Seconds the query (or transaction) had been running. */
-  durationSeconds: number | null;
-  /** Query fingerprint. */
-  fingerprint: string;
-  /** Why this session: e.g. root blocker of N waiters, or long runner. */
-  why?: string;
-  /** Outcome (Terminated, Gone, Changed, ...), absent until signalled. */
-  result?: string;
-  /** When it was signalled (RFC 3339). */
-  at?: string;
-}
 
 /** A session left alone, and why. */
 export interface SkippedSession {
@@ -72,12 +53,24 @@ export interface RemediationStatus {
   fromResourceVersion?: string;
   /** Deployment generation the rollback was planned against. */
   fromGeneration?: number;
-  /** Sessions to terminate, recorded before signalling. */
-  planned?: PlannedTermination[];
+  /** Query termination: database server identity (system identifier, else host:port); the budget is per server. */
+  server?: string;
+  /** Query termination: databases in scope (the Incident's, plus spec.database.databases). */
+  databases?: string[];
+  /** Query termination: every session chosen, in order, each recorded before its signal, with why and its result. */
+  terminations?: TerminationIntent[];
+  /** Query termination: root blockers that may not be terminated (the incident escalates naming them). */
+  ineligibleBlockers?: IneligibleBlockerStatus[];
+  /** Query termination: sessions waiting for a lock when the sessions were chosen. */
+  waitingBefore?: number;
+  /** Query termination: the first 50 of them; after acting, none of them may still wait. */
+  waitingSessions?: SessionRef[];
+  /** Query termination: the per-server budget when the sessions were chosen. */
+  budget?: TerminationBudgetStatus;
+  /** Query termination: the re-read after acting. */
+  verification?: TerminationVerification;
   /** Sessions left alone, and why (at most 10). */
   skipped?: SkippedSession[];
-  /** Sessions signalled, with their outcome. */
-  terminated?: PlannedTermination[];
   /** When monitoring started (RFC 3339). */
   monitoringStartedAt?: string;
   /** Since when the target has been healthy without interruption (RFC 3339). */

@@ -1,21 +1,31 @@
 /**
- * Runbook "Database Performance Issues" step 5, as a remediation step: plan the sessions to terminate
- * (root blockers first, then long runners; see decide/query-termination.ts), ask for that plan to be
- * recorded in status, then signal each planned session (pid and backend_start re-checked in the same
- * statement), and verify afterwards that the symptom is gone.
+ * Runbook "Database Performance Issues" step 5 as a remediation step (README "Terminating sessions"):
+ *
+ *  1st call (no intent yet): plan — under the database server's lock, with the per-server budget read from every
+ *     Incident's recorded intents (the incidents cache) — and return the `Intended` record with `persist`: the
+ *     reconciler writes it to status before anything is signalled.
+ *  2nd call (the written `Intended` record): signal each intent (re-checked in the same statement), re-read until
+ *     the pile-up is gone, and return Succeeded, or Failed with the evidence (the incident escalates).
+ *
+ * A SIGKILL between the two calls leaves the intents in status: they count against the budget, and the restarted
+ * operator executes them as recorded (a session that is gone is reported, one that no longer qualifies is not
+ * signalled). See query-termination-pass.ts.
  */
 import type * as k8s from '@kubernetes/client-node';
-import type { PlannedTermination, RemediationStatus } from '../api/remediation.js';
+import type { Incident } from '../api/incident.js';
+import { terminationIntentsOf, waitingSessionsOf } from '../api/query-termination-status.js';
+import type { RemediationStatus } from '../api/remediation.js';
 import { Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
-import { selectQueriesToTerminate, verifyTermination } from '../decide/query-termination.js';
-import { listSessions, terminateSession } from '../database/terminate-queries.js';
+import type { LedgerEntry } from '../decide/termination-budget.js';
 import { withPgSession } from '../database/session.js';
 import { readDatabaseConfig } from '../diagnose/database-checks.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../runtime/clock.js';
-import type { RemediationContext, RemediationStep, Remediator } from '../ports/remediation.js';
+import type { RemediationContext, RemediationStep, Remediator, TimelineNote } from '../ports/remediation.js';
 import { notPermitted, remediationConsent, type NamespaceLabels } from './consent.js';
+import { describeBlocker, describeIntent, executeTerminations, planTerminations, type QueryTerminationRecord, type TerminationPassDeps } from './query-termination-pass.js';
+import { TerminationLedger } from './termination-ledger.js';
 
 export interface QueryTerminatorDeps {
   core: k8s.CoreV1Api;
@@ -24,10 +34,29 @@ export interface QueryTerminatorDeps {
   clock: Clock;
   /** Namespace labels from the cache (the owner's consent). */
   namespaceLabels?: NamespaceLabels;
+  /** Every Incident (the incidents cache): their recorded intents are the per-server termination ledger. */
+  incidents?: () => readonly Incident[];
+  /** One per process (shared by every QueryTerminator of the process); a fresh one by default. */
+  ledger?: TerminationLedger;
 }
 
+/** The process-wide ledger: every QueryTerminator without its own shares it. */
+const processLedger = new TerminationLedger();
+
 export class QueryTerminator implements Remediator {
-  constructor(private readonly d: QueryTerminatorDeps) {}
+  private readonly pass: TerminationPassDeps;
+
+  constructor(private readonly d: QueryTerminatorDeps) {
+    this.pass = {
+      clock: d.clock,
+      ledger: d.ledger ?? processLedger,
+      recordedIntents: (): LedgerEntry[] => (d.incidents?.() ?? []).flatMap((i) => terminationIntentsOf(i.status?.remediation)),
+      budget: d.config.terminationBudget,
+      verifySeconds: d.config.terminationVerifySeconds,
+      protectedRoles: d.config.terminationProtectedRoles,
+      log: d.log,
+    };
+  }
 
   async remediate(ctx: RemediationContext): Promise<RemediationStep> {
     const db = ctx.incident.spec.database;
@@ -35,40 +64,41 @@ export class QueryTerminator implements Remediator {
     const refusal = notPermitted(remediationConsent(this.d.config, ctx, this.d.namespaceLabels), 'TerminateQueries');
     if (refusal) return { record: refusal };
     if (this.d.config.dryRun) return { record: { state: 'Refused', action: 'TerminateQueries', reason: Reason.DryRun, message: 'operator dry-run: no session terminated' } };
+    const current: RemediationStatus = ctx.status.remediation ?? { state: 'None' };
+    const resuming = current.state === 'Intended' && current.action === 'TerminateQueries';
+    // Test-only: die between the recorded intent and the signal.
+    if (resuming && this.d.config.failpoint === 'exit-after-termination-intent') process.kill(process.pid, 'SIGKILL');
+
     const cfg = await readDatabaseConfig(this.d.core, ctx.incident.metadata.namespace, db.secretRef.name);
     const threshold = db.longQueryThresholdSeconds ?? 300;
-    const databases = [cfg.database ?? ''].filter((x) => x !== '');
-    const current = ctx.status.remediation ?? { state: 'None' };
+    const databases = [...new Set([cfg.database, ...(db.databases ?? [])].filter((x): x is string => typeof x === 'string' && x !== ''))];
     return withPgSession(cfg, (db.connectTimeoutSeconds ?? 5) * 1000, async (client) => {
-      const listing = await listSessions(client);
-      const scope = { ownPid: listing.ownPid, databases };
-      if (current.state !== 'Intended') {
-        const done = current.terminated?.length ?? 0;
-        const selection = selectQueriesToTerminate(listing.sessions, { ...scope, thresholdSeconds: threshold, budget: Math.max(0, (db.maxTerminations ?? 3) - done) });
-        const planned: PlannedTermination[] = selection.terminate.map((t) => ({
-          pid: t.session.pid, backendStart: t.session.backendStart, user: t.session.user, durationSeconds: Math.round(t.ageSeconds),
-          fingerprint: t.session.fingerprint, why: t.why === 'RootBlocker' ? `root blocker of ${t.waiters} waiting session(s)` : `long runner over ${threshold}s`,
-        }));
-        const record: RemediationStatus = {
-          state: 'Intended', action: 'TerminateQueries', reason: Reason.TerminationIntended, intendedAt: ctx.now.toISOString(),
-          planned, skipped: selection.skipped.slice(0, 10), terminated: current.terminated ?? [],
-          message: `terminating ${planned.length} session(s) (threshold ${threshold}s)`,
+      if (resuming) {
+        const record: QueryTerminationRecord = {
+          state: 'Intended', action: 'TerminateQueries', reason: current.reason ?? Reason.TerminationIntended, message: current.message ?? '',
+          intendedAt: current.intendedAt, server: current.server, databases: current.databases ?? databases,
+          terminations: terminationIntentsOf(current), ineligibleBlockers: current.ineligibleBlockers ?? [],
+          waitingBefore: current.waitingBefore, waitingSessions: waitingSessionsOf(current), budget: current.budget, skipped: current.skipped,
         };
-        return { record, persist: { type: 'TerminationIntended', reason: Reason.TerminationIntended, message: record.message! } };
+        const outcome = await executeTerminations(this.pass, { client, thresholdSeconds: threshold, record });
+        return { record: outcome, notes: outcomeNotes(outcome) };
       }
-      const terminated = [...(current.terminated ?? [])];
-      const signalled = new Set(terminated.map((t) => `${t.pid}/${t.backendStart}`));
-      for (const p of current.planned ?? []) {
-        if (signalled.has(`${p.pid}/${p.backendStart}`)) continue;
-        const why = p.why?.startsWith('root blocker') ? 'RootBlocker' as const : 'LongRunner' as const;
-        const r = await terminateSession(client, { pid: p.pid, backendStart: p.backendStart, why, thresholdSeconds: threshold, databases });
-        terminated.push({ ...p, result: r.reason, at: this.d.clock.now().toISOString() });
-      }
-      const after = await listSessions(client);
-      const verdict = verifyTermination({ sessions: after.sessions, scope, thresholdSeconds: threshold, waitingBefore: [], terminated: terminated.filter((t) => t.result === 'Terminated') });
-      const ok = terminated.filter((t) => t.result === 'Terminated').length;
-      const message = `terminated ${ok} of ${(current.planned ?? []).length} planned session(s); ${verdict.summary}`;
-      return { record: { ...current, state: verdict.ok ? 'Succeeded' : 'Failed', reason: verdict.ok ? Reason.QueriesTerminated : Reason.RemediationFailed, terminated, completedAt: this.d.clock.now().toISOString(), message } };
+      const planned = await planTerminations(this.pass, {
+        client, serverAddress: `${cfg.host}:${cfg.port}`, databases, thresholdSeconds: threshold,
+        maxTerminations: db.maxTerminations ?? 3, previous: terminationIntentsOf(current),
+      });
+      if (planned.state === 'Intended') return { record: planned, persist: { type: 'TerminationIntended', reason: Reason.TerminationIntended, message: planned.message } };
+      return { record: planned, notes: outcomeNotes(planned) };
     });
   }
+}
+
+/** One timeline entry (and Event) per session terminated, and per root blocker nobody may touch. */
+function outcomeNotes(r: QueryTerminationRecord): TimelineNote[] {
+  const notes: TimelineNote[] = [];
+  for (const t of r.terminations ?? []) {
+    if (t.result === 'Terminated') notes.push({ type: 'SessionTerminated', reason: Reason.SessionTerminated, message: `terminated ${describeIntent(t)}: ${t.fingerprint.slice(0, 160)}` });
+  }
+  for (const b of (r.ineligibleBlockers ?? []).slice(0, 3)) notes.push({ type: 'BlockerNotEligible', reason: Reason.BlockerNotEligible, message: describeBlocker(b), warn: true });
+  return notes;
 }

@@ -6,6 +6,7 @@
  * a RemediationStep, and `persist` asks the reconciler to write the intent before it is called again.
  */
 import type * as k8s from '@kubernetes/client-node';
+import type { Incident } from '../api/incident.js';
 import type { RemediationStatus } from '../api/remediation.js';
 import { Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
@@ -34,6 +35,8 @@ export interface RemediatorDeps {
   terminator?: Remediator;
   /** Namespace labels from the cache (the owner's consent may be on the Namespace). */
   namespaceLabels?: NamespaceLabels;
+  /** Every Incident (the incidents cache): the per-server termination ledger is their recorded intents. */
+  incidents?: () => readonly Incident[];
 }
 
 const done = (record: RemediationStatus): RemediationStep => ({ record });
@@ -42,7 +45,7 @@ export class RunbookRemediator implements Remediator {
   private readonly terminator: Remediator;
 
   constructor(private readonly d: RemediatorDeps) {
-    this.terminator = d.terminator ?? new QueryTerminator({ core: d.core, config: d.config, log: d.log, clock: d.clock, namespaceLabels: d.namespaceLabels });
+    this.terminator = d.terminator ?? new QueryTerminator({ core: d.core, config: d.config, log: d.log, clock: d.clock, namespaceLabels: d.namespaceLabels, incidents: d.incidents });
   }
 
   async remediate(ctx: RemediationContext): Promise<RemediationStep> {
