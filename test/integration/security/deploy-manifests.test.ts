@@ -15,8 +15,8 @@ type Json = any;
 async function asObjects(file: string): Promise<Json[]> {
   const r = await kubectl(['create', '--dry-run=client', '-o', 'json', '-f', join(repoRoot, file)]);
   expect(r.code, r.stderr).to.equal(0);
-  const parsed = JSON.parse(r.stdout);
-  return parsed.kind === 'List' ? parsed.items : [parsed];
+  // One JSON document per object, concatenated.
+  return r.stdout.split(/\n(?=\{)/).filter((d) => d.trim()).flatMap((d) => { const o = JSON.parse(d); return o.kind === 'List' ? o.items : [o]; });
 }
 
 describe('security: deploy/ manifests (server-side dry run)', () => {
