@@ -33,6 +33,7 @@ import { ResilientInformer } from './runtime/resilient-informer.js';
 import { keyOf, WorkQueue } from './runtime/work-queue.js';
 import { isNotFound } from './runtime/kube-errors.js';
 import { OperatorMetrics } from './server/metrics.js';
+import { recordStatusWrite, refreshCacheGauges } from './observability/incident-metrics.js';
 import type { Route } from './server/http-server.js';
 import { closeListeners, startListeners, type ListenerName } from './server/listeners.js';
 
@@ -138,12 +139,12 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const escalatorFactory = opts.escalator === undefined ? buildEscalator(config, log) : opts.escalator;
   const remediator = new RunbookRemediator({
     apps: clients.apps, core: clients.core, config, log, clock,
-    onRollback: (ns) => metrics.rollbacks.inc({ namespace: ns }),
     namespaceLabels: (ns) => caches.namespaces.get(undefined, ns)?.metadata?.labels,
     incidents: () => caches.incidents.list(),
   });
   const incidentReconciler = new IncidentReconciler({
-    clock, config, log, caches, incidents: incidentClient, events, remediator, onStatusWritten: opts.onStatusWritten ?? incidentLog?.writer.enqueue,
+    clock, config, log, caches, incidents: incidentClient, events, remediator,
+    onStatusWritten: (written, before) => { (opts.onStatusWritten ?? incidentLog?.writer.enqueue)?.(written); recordStatusWrite(metrics, before, written); },
     escalator: escalatorFactory ? escalatorFactory({ clients, incidents: incidentClient, metrics, caches, clock }) : undefined,
     targetExists: async (namespace, name) => {
       try {
@@ -254,6 +255,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       }
       metrics.incidents.reset();
       for (const i of caches.incidents.list()) metrics.incidents.inc({ phase: i.status?.phase ?? 'Pending', severity: i.spec?.severity ?? 'unknown' });
+      refreshCacheGauges(metrics, caches.incidents.list(), clock.now());
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     intakeRoutes: (opts.routes ?? buildRoutes(config, log))({ clients, incidents: incidentClient, caches }),

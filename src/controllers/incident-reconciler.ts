@@ -38,8 +38,8 @@ export interface IncidentReconcilerDeps {
   targetExists?: TargetExists;
   checkDatabaseHealthy?: CheckDatabaseHealthy;
   onPhase?(incident: Incident, from: Phase | undefined, to: Phase): void;
-  /** Called after every successful status write (e.g. the durable incident log); must not throw. */
-  onStatusWritten?(incident: Incident): void;
+  /** Called after every successful status write (e.g. the durable incident log, metrics) with the status it replaced; must not throw. */
+  onStatusWritten?(incident: Incident, before: IncidentStatus | undefined): void;
 }
 
 /** Intent writes one reconcile may ask for (a termination per session at most, plus the plan). */
@@ -211,7 +211,7 @@ export class IncidentReconciler {
   private async writeStatus(key: string, incident: Incident, status: IncidentStatus): Promise<Incident> {
     const updated = await this.d.incidents.replaceStatus(incident, status);
     this.written.set(key, updated);
-    try { this.d.onStatusWritten?.(updated); } catch (e) { this.d.log.warn('status hook failed', { error: (e as Error).message }); }
+    try { this.d.onStatusWritten?.(updated, incident.status); } catch (e) { this.d.log.warn('status hook failed', { error: (e as Error).message }); }
     return updated;
   }
 

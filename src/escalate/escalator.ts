@@ -41,7 +41,8 @@ export interface EscalatorDeps {
   policies: ReadCache<CachedPolicy>;
   clock: Clock;
   pagerDutyUrl?: string;
-  onDelivery?(channel: string, ok: boolean): void;
+  /** One delivery attempt to a target of `targetType` (metrics): its result and the outbox entry. */
+  onDelivery?(targetType: string, result: { ok: boolean; retryable?: boolean }, entry: OutboxEntry): void;
   /** A fallback fired because a target of `channel` (its type) was unreachable. */
   onFallback?(channel: string): void;
   rand?: () => number;
@@ -186,7 +187,7 @@ export class PolicyEscalator implements Escalator {
         return notificationBody(incident, input, { key: entry.key, target, kind, tier: tier?.level ?? tierLevel, tierName: tier?.name ?? '', reason: reasonFor(entry, input) }, now);
       },
       onAttempt: (target, entry, result) => {
-        this.d.onDelivery?.(target.type, result.ok);
+        this.d.onDelivery?.(target.type, result, entry);
         if (!result.ok) this.d.log.warn('notification not delivered', { incident: `${incident.metadata.namespace}/${incident.metadata.name}`, target: target.name, kind: entry.kind, attempts: entry.attempts + 1, status: result.status, retryable: result.retryable, error: result.error });
       },
     });

@@ -5,14 +5,15 @@ import type { Logger } from '../log.js';
 import type { EscalatorFactoryDeps, OperatorOptions } from '../operator.js';
 import { PolicyEscalator } from './escalator.js';
 import { alertmanagerRoute } from './alert-intake.js';
+import { deliveryRecorder } from '../observability/incident-metrics.js';
 
 export function buildEscalator(config: OperatorConfig, log: Logger): (deps: EscalatorFactoryDeps) => PolicyEscalator {
   return ({ clients, metrics, caches, clock }) => new PolicyEscalator({
     core: clients.core, config, log, clock,
     policies: caches.policies,
     pagerDutyUrl: config.pagerDutyEventsUrl,
-    onDelivery: (channel, ok) => metrics.notifications.inc({ channel, result: ok ? 'delivered' : 'failed' }),
-    onFallback: (channel) => metrics.notificationFallbacks.inc({ channel }),
+    onDelivery: deliveryRecorder(metrics, clock),
+    onFallback: (targetType) => metrics.notificationFallbacks.inc({ target_type: targetType }),
   });
 }
 

@@ -13,6 +13,7 @@
 import type { Incident } from '../api/incident.js';
 import type { Logger } from '../log.js';
 import { Backoff } from '../runtime/backoff.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { incidentLogRecord, type IncidentLogRecord } from './log-entries.js';
 import {
   createSchemaSql, createTablesSql, insertEntries, logTables, maxSeqSql, SchemaExistsSql, upsertSummary, type LogTables,
@@ -56,6 +57,8 @@ export interface IncidentLogWriterOptions {
   maxPending?: number;
   /** Retry backoff (default 500 ms doubling up to 30 s, equal jitter). */
   retry?: { baseMs: number; capMs: number };
+  /** Time of enqueues, for the lag (default: the system clock). */
+  clock?: Clock;
 }
 
 export const DefaultMaxPending = 1000;
@@ -63,7 +66,8 @@ export const DefaultRetry = { baseMs: 500, capMs: 30_000 } as const;
 /** Incident uids remembered with the state last written (skips unchanged states: status writes of conditions only, resync). */
 const MaxRemembered = 10_000;
 
-interface PendingItem { record: IncidentLogRecord; key: string; label: string }
+/** `since`: when the uid's oldest unwritten state was enqueued (ms), kept while newer states replace it. */
+interface PendingItem { record: IncidentLogRecord; key: string; label: string; since: number }
 
 /** Identifies what a record stores: the summary (its timelineTotal fixes the entries, which never change per seq). */
 const stateKey = (r: IncidentLogRecord): string => JSON.stringify(r.summary);
@@ -119,7 +123,8 @@ export class IncidentLogWriter {
       if (!record) return;
       const key = stateKey(record);
       if (!this.pending.has(uid) && this.lastWritten.get(uid) === key) return; // already in the log
-      const item: PendingItem = { record, key, label: `${incident.metadata.namespace}/${incident.metadata.name}` };
+      const since = this.pending.get(uid)?.since ?? (this.opts.clock ?? systemClock).now().getTime();
+      const item: PendingItem = { record, key, label: `${incident.metadata.namespace}/${incident.metadata.name}`, since };
       if (!this.pending.has(uid) && this.pending.size >= this.maxPending) {
         const oldest = this.pending.keys().next().value as string;
         this.pending.delete(oldest);
@@ -171,6 +176,13 @@ export class IncidentLogWriter {
 
   stats(): IncidentLogStats {
     return { ...this.counters, pending: this.pending.size };
+  }
+
+  /** Seconds the oldest unwritten state has waited (0 when nothing is pending): the incident log's lag. */
+  lagSeconds(): number {
+    let oldest = Infinity;
+    for (const item of this.pending.values()) oldest = Math.min(oldest, item.since);
+    return oldest === Infinity ? 0 : Math.max(0, ((this.opts.clock ?? systemClock).now().getTime() - oldest) / 1000);
   }
 
   /** Resolves true once nothing is pending, false after timeoutMs. */

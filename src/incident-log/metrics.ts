@@ -14,9 +14,10 @@ const Counters: readonly { key: CounterKey; name: string; help: string }[] = [
 ];
 
 export const PendingGauge = 'incident_operator_incident_log_pending';
+export const LagGauge = 'incident_operator_incident_log_lag_seconds';
 
-/** Registers the incident log counters and the pending gauge on `registry`. */
-export function registerIncidentLogMetrics(registry: client.Registry, stats: () => IncidentLogStats): void {
+/** Registers the incident log counters, the pending gauge and (given `lagSeconds`) the lag gauge on `registry`. */
+export function registerIncidentLogMetrics(registry: client.Registry, stats: () => IncidentLogStats, lagSeconds?: () => number): void {
   for (const c of Counters) {
     new client.Counter({
       name: c.name, help: c.help, registers: [registry],
@@ -27,4 +28,10 @@ export function registerIncidentLogMetrics(registry: client.Registry, stats: () 
     name: PendingGauge, help: 'Incident states waiting to be written to the incident log', registers: [registry],
     collect() { this.set(stats().pending); },
   });
+  if (lagSeconds) {
+    new client.Gauge({
+      name: LagGauge, help: 'Seconds the oldest incident state not yet in the incident log has waited (0 when none)', registers: [registry],
+      collect() { this.set(lagSeconds()); },
+    });
+  }
 }

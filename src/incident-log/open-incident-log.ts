@@ -93,7 +93,7 @@ export async function openIncidentLog(urlFile: string, log: Logger, env: Record<
  */
 export function wireIncidentLog(opened: { writer: IncidentLogWriter; settings: IncidentLogSettings }, handle: Pick<OperatorHandle, 'metrics' | 'elector' | 'caches'>, watchNamespaces: readonly string[] | undefined): void {
   const { writer, settings } = opened;
-  registerIncidentLogMetrics(handle.metrics.registry, () => writer.stats());
+  registerIncidentLogMetrics(handle.metrics.registry, () => writer.stats(), () => writer.lagSeconds());
   writer.startResync(() => {
     if (!handle.elector.isLeader()) return undefined;
     return handle.caches.incidents.list().filter((i: Incident) =>

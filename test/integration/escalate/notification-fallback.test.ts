@@ -104,7 +104,8 @@ describe('escalate: fallback when a target is unreachable (operator process)', f
     expect(reasons).to.include('TargetUnreachable');
     const address = await httpAddress(op);
     const metrics = await httpGet(`http://${address}/metrics`);
-    expect(metrics.body).to.match(/incident_operator_notification_fallbacks_total\{channel="pagerduty"\} [1-9]/);
+    expect(metrics.body).to.match(/incident_operator_notification_fallbacks_total\{target_type="pagerduty"\} [1-9]/);
+    expect(metrics.body).to.match(/incident_operator_notifications_total\{target_type="pagerduty",outcome="failed"\} [1-9]/);
 
     // Recovery: the page goes out and the condition clears.
     await rx.pagerduty.setMode({ kind: 'ok' });

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { Incident, TimelineEntry } from '../../../src/api/incident.js';
 import { IncidentLogWriter, type LogClient, type LogPool } from '../../../src/incident-log/incident-log-writer.js';
 import { createLogger } from '../../../src/log.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 
 /** An in-memory stand-in for PostgreSQL that understands the writer's statements (by shape, not by parsing SQL). */
 class FakeDb implements LogPool {
@@ -143,6 +144,25 @@ describe('incident-log/incident-log-writer', () => {
     expect(db.commits).to.deep.equal(['a', 'b']);
     expect(db.messages('a')).to.deep.equal(['msg 0', 'msg 1', 'msg 2', 'msg 3']);
     expect(writer.stats()).to.include({ written: 2, entriesWritten: 6, pending: 0 });
+  });
+
+  it('lag: seconds the oldest unwritten state has waited, kept while newer states of it replace it; 0 once written', async () => {
+    const db = new FakeDb();
+    const clock = new FakeClock(Date.UTC(2025, 5, 2, 10, 0, 0));
+    const writer = new IncidentLogWriter({ pool: db, log: createLogger('error', new PassThrough()), retry: { baseMs: 2, capMs: 10 }, clock });
+    writers.push(writer);
+    db.up = false;
+    writer.start();
+    expect(writer.lagSeconds()).to.equal(0);
+    writer.enqueue(inc('a', 1));
+    clock.advance(10_000);
+    writer.enqueue(inc('a', 2)); // newer state of the same incident: still waiting since the first
+    writer.enqueue(inc('b', 1));
+    clock.advance(5_000);
+    expect(writer.lagSeconds()).to.equal(15);
+    db.up = true;
+    expect(await writer.flush(2_000)).to.equal(true);
+    expect(writer.lagSeconds()).to.equal(0);
   });
 
   it('retries with growing attempts while the database is down, then logs the recovery', async () => {

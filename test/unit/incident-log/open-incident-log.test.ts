@@ -63,5 +63,15 @@ describe('incident-log/open-incident-log', () => {
       ['incident_operator_incident_log_lost_entries_total', 6],
     ];
     for (const [name, value] of cases) expect(text, name).to.match(new RegExp(`^${name} ${value}$`, 'm'));
+    expect(text, 'no lag gauge unless a lag is given').to.not.include('incident_operator_incident_log_lag_seconds');
+  });
+
+  it('registerIncidentLogMetrics exposes the lag (seconds the oldest unwritten state waited) when given', async () => {
+    const registry = new client.Registry();
+    let lag = 0;
+    registerIncidentLogMetrics(registry, () => ({ written: 0, entriesWritten: 0, failures: 0, pending: 0, dropped: 0, rejected: 0, lostEntries: 0 }), () => lag);
+    expect(await registry.metrics()).to.match(/^incident_operator_incident_log_lag_seconds 0$/m);
+    lag = 42.5;
+    expect(await registry.metrics()).to.match(/^incident_operator_incident_log_lag_seconds 42.5$/m);
   });
 });
