@@ -173,6 +173,43 @@ export interface LoadSectionError {
   message: string;
 }
 
+/**
+ * A client transaction open longer than the threshold, or one holding locks: reported even when no statement
+ * runs long (an idle-in-transaction session holding a lock is the classic root of a pile-up).
+ */
+export interface OpenTransaction {
+  /** Backend process id. */
+  pid: number;
+  /** Role name (redacted). */
+  user: string | null;
+  /** application_name (redacted). */
+  application: string | null;
+  /** Database name. */
+  database: string | null;
+  /** pg_stat_activity.state. */
+  state: string | null;
+  /** Seconds since xact_start. */
+  transactionAgeSeconds: number;
+  /** Seconds since state_change while idle in transaction; null when running. */
+  idleSeconds: number | null;
+  /** Locks it holds (granted rows of pg_locks). */
+  locksHeld: number;
+  /** Sessions whose pg_blocking_pids() name it. */
+  blocking: number;
+  /** Fingerprint of its latest statement. */
+  fingerprint: string;
+}
+
+/** Long and lock-holding transactions (runbook database performance step 2: what holds locks, for how long). */
+export interface TransactionReport {
+  /** Transactions older than the threshold, oldest first (idle in transaction included). */
+  longTransactions: OpenTransaction[];
+  /** Sessions holding locks the longest, oldest transaction first, whatever their age. */
+  lockHolders: OpenTransaction[];
+  /** Sessions waiting for a lock (pg_blocking_pids not empty). */
+  waitingForLocks: number;
+}
+
 /** Database load (runbook database performance steps 2–4). */
 export interface DatabaseLoadReport {
   /** Threshold for "long-running", in seconds. */
@@ -187,6 +224,8 @@ export interface DatabaseLoadReport {
   oldestTransaction: OldestTransaction | null;
   /** Tables read mostly by sequential scans. */
   tableScans: TableScanStats[];
+  /** Long and lock-holding transactions, and how many sessions wait for locks (absent when not read). */
+  transactions?: TransactionReport;
   /** Sections that failed. */
   errors: LoadSectionError[];
 }

@@ -13,9 +13,9 @@ import type pg from 'pg';
 import { fingerprintSql } from '../redact/sql-fingerprint.js';
 import { runReadOnly, sqlErrorSummary } from './read-only.js';
 import { BACKEND_START_ISO, redactIdentity } from './session-columns.js';
-import { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats } from '../api/database-evidence.js';
+import { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats, type OpenTransaction, type TransactionReport } from '../api/database-evidence.js';
 
-export { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats } from '../api/database-evidence.js';
+export { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats, type OpenTransaction, type TransactionReport } from '../api/database-evidence.js';
 
 export interface DatabaseLoadOptions {
   /** Queries running longer than this (by query_start) are reported. Default 300 (runbook: 5 minutes). */
@@ -30,39 +30,6 @@ export interface DatabaseLoadOptions {
 
 export { BACKEND_START_ISO } from './session-columns.js';
 
-/**
- * A client transaction open longer than the threshold, or one holding locks: reported even when no statement
- * runs long (an idle-in-transaction session holding a lock is the classic root of a pile-up).
- */
-export interface OpenTransaction {
-  pid: number;
-  /** Redacted. */
-  user: string | null;
-  /** Redacted. */
-  application: string | null;
-  database: string | null;
-  state: string | null;
-  /** Seconds since xact_start. */
-  transactionAgeSeconds: number;
-  /** Seconds since state_change while idle in transaction; null when running. */
-  idleSeconds: number | null;
-  /** Locks it holds (granted rows of pg_locks). */
-  locksHeld: number;
-  /** Sessions whose pg_blocking_pids() name it. */
-  blocking: number;
-  /** Fingerprint of its latest statement. */
-  fingerprint: string;
-}
-
-/** Long and lock-holding transactions (DatabaseLoadReport, read by the diagnosis). */
-export interface TransactionReport {
-  /** Transactions older than the threshold, oldest first (idle in transaction included). */
-  longTransactions: OpenTransaction[];
-  /** Sessions holding locks the longest, oldest transaction first, whatever their age. */
-  lockHolders: OpenTransaction[];
-  /** Sessions waiting for a lock (pg_blocking_pids not empty). */
-  waitingForLocks: number;
-}
 const iso = (column: string): string => BACKEND_START_ISO.replace('%s', column);
 const secondsSince = (column: string): string => `EXTRACT(EPOCH FROM (clock_timestamp() - ${column}))::float8`;
 
@@ -282,6 +249,10 @@ export async function diagnoseDatabaseLoad(client: pg.ClientBase, opts: Database
         ? null
         : { pid: num(r['pid']) ?? 0, user: redactIdentity(r['usename']), state: str(r['state']), ageSeconds: round(num(r['age_seconds'])) ?? 0, fingerprint: fingerprintOf(r['query']) };
   });
+
+  const transactions = await diagnoseTransactions(client, opts);
+  report.transactions = transactions.report;
+  report.errors.push(...transactions.errors);
 
   await section(LoadSection.TableScans, TABLE_SCANS_SQL, [maxTables], (rows) => {
     report.tableScans = rows.map((r) => ({

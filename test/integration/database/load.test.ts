@@ -154,7 +154,10 @@ describe('diagnoseDatabaseLoad (real PostgreSQL)', () => {
 
     const report = await diagnoseDatabaseLoad(flaky, { longQueryThresholdSeconds: 1 });
 
-    expect(report.errors).to.deep.equal([{ section: 'blocking', code: '42501', message: 'permission denied for function pg_blocking_pids' }]);
+    // the blocking section and the three transaction queries (they count blocked sessions) fail; the rest run
+    expect(report.errors.map((e) => e.section)).to.deep.equal(['blocking', 'oldestTransaction', 'oldestTransaction', 'oldestTransaction']);
+    expect(report.errors[0]).to.deep.equal({ section: 'blocking', code: '42501', message: 'permission denied for function pg_blocking_pids' });
+    expect(report.oldestTransaction, 'the oldest-transaction query itself still ran').to.not.equal(null);
     expect(report.longRunningQueries).to.have.length(1);
     expect(report.connections).to.not.equal(null);
     // the failed section's transaction was rolled back: the client is usable and not left in a transaction
@@ -240,6 +243,8 @@ describe('diagnoseTransactions and session identity (real PostgreSQL)', function
     const tx = await diagnoseTransactions(operator, { longQueryThresholdSeconds: 0 });
     const text = JSON.stringify({ load, tx });
     expect(text).to.not.include(canary);
+    expect(load.transactions?.lockHolders.map((x) => x.pid), 'part of the load report').to.include(holder.pid);
+    expect(load.transactions?.waitingForLocks).to.equal(1);
     const row = tx.report.lockHolders.find((x) => x.pid === holder.pid)!;
     expect(row.application).to.equal(redactIdentity(canary));
     expect(row.user).to.equal(redactIdentity('app_user'));
