@@ -53,6 +53,25 @@ export interface OperatorConfig {
   rollbackAllowUnverified: boolean;
   /** Never acted on, refused at intake: exact names or `prefix*` (PROTECTED_NAMESPACES, default `kube-*`; `none`). */
   protectedNamespaces: string[];
+  /** Health signals (issue 14): Prometheus, evaluation interval, breach streak, rollout window. */
+  signals: SignalsConfig;
+}
+
+export interface SignalsConfig {
+  /** Prometheus base URL (PROMETHEUS_URL), e.g. http://prometheus.monitoring:9090; Prometheus signals are Unknown without it. */
+  prometheusUrl?: string;
+  /** Secret in OPERATOR_NAMESPACE with `token` (bearer) and/or `ca.crt` (PROMETHEUS_AUTH_SECRET). */
+  prometheusAuthSecret?: string;
+  /** Timeout of one query or probe, ms (SIGNAL_QUERY_TIMEOUT_MS, default 3000). */
+  queryTimeoutMs: number;
+  /** How often the signal watcher evaluates opted-in Deployments' signals, ms (SIGNAL_INTERVAL_MS, default 10000). */
+  intervalMs: number;
+  /** Consecutive breaching evaluations before a metric rollback (SIGNAL_CONSECUTIVE_BREACHES, default 3). */
+  consecutiveBreaches: number;
+  /** Only a revision rolled out this recently is rolled back on a breach (SIGNAL_ROLLOUT_WINDOW_SECONDS, default 900). */
+  rolloutWindowSeconds: number;
+  /** A symptoms Incident (APIOutage, nothing remediated) without signals never resolves on readiness alone (SYMPTOMS_REQUIRE_SIGNALS, default true). */
+  symptomsRequireSignals: boolean;
 }
 
 export interface Listener { host: string; port: number }
@@ -124,6 +143,20 @@ function notifyConfig(env: Env): NotifyConfig {
   };
 }
 
+function signalsConfig(env: Env): SignalsConfig {
+  const url = env.PROMETHEUS_URL || undefined;
+  if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError('PROMETHEUS_URL', 'expected an http(s) URL');
+  return {
+    prometheusUrl: url?.replace(/\/+$/, ''),
+    prometheusAuthSecret: env.PROMETHEUS_AUTH_SECRET || undefined,
+    queryTimeoutMs: int(env, 'SIGNAL_QUERY_TIMEOUT_MS', 3000, 50, 60_000),
+    intervalMs: int(env, 'SIGNAL_INTERVAL_MS', 10_000, 100, 3_600_000),
+    consecutiveBreaches: int(env, 'SIGNAL_CONSECUTIVE_BREACHES', 3, 1, 100),
+    rolloutWindowSeconds: int(env, 'SIGNAL_ROLLOUT_WINDOW_SECONDS', 900, 1, 7 * 86_400),
+    symptomsRequireSignals: bool(env, 'SYMPTOMS_REQUIRE_SIGNALS', true),
+  };
+}
+
 export function loadConfig(env: Env): OperatorConfig {
   const selector = labelPair(env, 'AUTO_ROLLBACK_SELECTOR', 'runbook.dev/auto-rollback=enabled');
   const responseMinutes: OperatorConfig['responseMinutes'] = {};
@@ -192,5 +225,6 @@ export function loadConfig(env: Env): OperatorConfig {
     rollbackAllowUnverified: bool(env, 'ROLLBACK_ALLOW_UNVERIFIED', false),
     protectedNamespaces: env.PROTECTED_NAMESPACES === 'none' ? []
       : (env.PROTECTED_NAMESPACES || 'kube-*').split(',').map((x) => x.trim()).filter(Boolean),
+    signals: signalsConfig(env),
   };
 }

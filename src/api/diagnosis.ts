@@ -2,6 +2,7 @@
 import type { DatabaseEvidence } from './database-evidence.js';
 import type { PodHealth } from './pod-health.js';
 import type { RolloutHistory } from './rollout-history.js';
+import type { SignalsStatus } from './signals.js';
 
 /** One diagnose check and how it went (fail-soft: a failed check never stops the others). */
 export interface CheckRecord {
@@ -100,6 +101,8 @@ export interface DiagnosisStatus {
   database?: DatabaseEvidence;
   /** Shared-cause evidence. */
   sharedCause?: SharedCauseResult;
+  /** Each health signal's value, threshold and verdict at diagnosis (numbers and signal names only). */
+  signals?: SignalsStatus;
   /** The proposed remediation. */
   proposal: Proposal;
 }

@@ -7,6 +7,7 @@ import type { EscalationStatus } from './escalation.js';
 import type { NotificationsStatus } from './notifications.js';
 import type { PodHealthStatus } from './pod-health.js';
 import type { RemediationStatus } from './remediation.js';
+import type { SignalSpec, SignalsStatus } from './signals.js';
 
 export const GROUP = 'runbook.dev';
 export const VERSION = 'v1alpha1';
@@ -37,6 +38,8 @@ export interface IncidentSpec {
   escalationPolicyRef?: { name: string };
   acknowledgement?: { acknowledgedBy: string; acknowledgedAt?: string };
   resolution?: { resolvedBy: string; resolvedAt?: string; note?: string };
+  /** Health signals (Prometheus queries, HTTP probes); unset: the target Deployment's runbook.dev/signals annotation. */
+  signals?: SignalSpec[];
 }
 
 /** A Kubernetes API convention condition. */
@@ -103,6 +106,8 @@ export interface IncidentStatus {
   escalation?: EscalationStatus;
   /** Outbox of notifications with their delivery state. */
   notifications?: NotificationsStatus;
+  /** Latest verdict of each health signal (numbers and signal names only). */
+  signals?: SignalsStatus;
 }
 
 export interface Incident {
@@ -120,4 +125,21 @@ export interface Incident {
   };
   spec: IncidentSpec;
   status?: IncidentStatus;
+}
+
+/**
+ * The typed API boundary: an Incident from API JSON (a get, list, watch or write response). Checks the
+ * parts every reader relies on (metadata.name/namespace, spec object) and throws on anything else.
+ */
+export function incidentFromApi(body: unknown): Incident {
+  const o = body as Partial<Incident> | null;
+  if (!o || typeof o !== 'object' || typeof o.metadata?.name !== 'string' || typeof o.metadata.namespace !== 'string' || typeof o.spec !== 'object' || o.spec === null) {
+    throw new TypeError('not an Incident: metadata.name, metadata.namespace and spec are required');
+  }
+  return o as Incident;
+}
+
+/** A JSON round trip (drops undefined fields) that keeps the static type: for status compares and writes. */
+export function jsonClone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v ?? {})) as T;
 }

@@ -14,6 +14,8 @@ export const ConditionType = {
   Resolved: 'Resolved',
   /** The referenced EscalationPolicy is valid (False: invalid, the built-in policy is used instead). */
   EscalationPolicyValid: 'EscalationPolicyValid',
+  /** Every health signal within its threshold (Unknown: some signal has no value). */
+  SignalsHealthy: 'SignalsHealthy',
 } as const;
 
 export const Reason = {
@@ -84,6 +86,19 @@ export const Reason = {
   RemediationNotPermitted: 'RemediationNotPermitted',
   RevisionNotFound: 'RevisionNotFound',
   UnverifiedRevision: 'UnverifiedRevision',
+  // Health signals (issue 14): Prometheus queries and HTTP probes.
+  /** The signal watcher opened the Incident: a signal breached for N evaluations after a rollout. */
+  SignalBreachDetected: 'SignalBreachDetected',
+  /** A signal already breached before the newest rollout: not the release's fault, escalate. */
+  SignalBreachBeforeRollout: 'SignalBreachBeforeRollout',
+  /** A signal was Unknown at the rollout: cannot tell whether the release caused the breach. */
+  SignalBreachOriginUnknown: 'SignalBreachOriginUnknown',
+  /** A signal has no value (query failed, no data, probe without an answer): never healthy, never a rollback. */
+  SignalUnknown: 'SignalUnknown',
+  SignalsHealthy: 'SignalsHealthy',
+  SignalsBreaching: 'SignalsBreaching',
+  /** A symptoms Incident without any signal: waits in Monitoring for a person (or a signal). */
+  WaitingForSignals: 'WaitingForSignals',
 } as const;
 
 /** Why an action was not permitted (status.remediation.consent.reason). */
@@ -113,4 +128,8 @@ export const Annotation = {
   /** Alerts of other fingerprints grouped into this Incident because the intake's creation cap was reached. */
   alertsGrouped: 'runbook.dev/alerts-grouped',
   alertLastGrouped: 'runbook.dev/alert-last-grouped',
+  /** Deployment: default health signals (JSON array of spec.signals entries), inherited by its Incidents. */
+  signals: 'runbook.dev/signals',
+  /** Incident opened by the signal watcher: AfterRollout, BeforeRollout or Undetermined (drives the proposal). */
+  signalBreachOrigin: 'runbook.dev/signal-breach-origin',
 } as const;
