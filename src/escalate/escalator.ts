@@ -8,7 +8,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Incident, IncidentStatus } from '../api/incident.js';
 import { ConditionType, Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
-import { decideEscalation, policyDeadlines, resolvePolicy, defaultEscalationPolicy, type EscalationPolicySpec, type EscalationTarget, type NotificationRecord, type RemediationOutcome } from '../decide/escalation.js';
+import { decideEscalation, policyDeadlines, resolvePolicy, defaultEscalationPolicy, type EscalationPolicySpec, type EscalationTarget, type RemediationOutcome } from '../decide/escalation.js';
 import { setCondition } from '../decide/status-ops.js';
 import type { Deadlines } from '../decide/sla.js';
 import { boundOutbox, enqueue, outboxKey, type NewOutboxEntry, type OutboxEntry } from '../notify/outbox.js';

@@ -12,7 +12,7 @@ import type { EscalationPolicySpec, EscalationTarget, SecretKeyRef } from '../de
 import { nextDeliveryWakeup, planDelivery } from '../decide/delivery-order.js';
 import { decideRetry, type RetrySchedule } from '../decide/retry-schedule.js';
 import { nextTargetHealth } from '../decide/notification-fallback.js';
-import { applyAttempt, supersede, type AfterFailure } from '../notify/outbox.js';
+import { applyAttempt, boundedError, supersede, type AfterFailure } from '../notify/outbox.js';
 import { prepareRequest, type DeliveryEndpoints } from '../notify/delivery-request.js';
 import type { DeliveryResult, PreparedRequest } from '../notify/types.js';
 import { deliveryId } from './outbox-enqueue.js';
@@ -65,6 +65,12 @@ async function readValue(ctx: DeliveryContext, target: EscalationTarget, ref: Se
   return { result: fail(`${prefix}: Secret ${ref.name} could not be read`, true) };
 }
 
+/** One attempt, timed: the next one is scheduled from when THIS attempt ended (not the slowest of the round). */
+async function timedAttempt(ctx: DeliveryContext, entry: OutboxEntry, health: NotificationTargetStatus | undefined): Promise<{ target?: EscalationTarget; result: DeliveryResult; at: Date }> {
+  const r = await attempt(ctx, entry, health);
+  return { ...r, at: ctx.now() };
+}
+
 async function attempt(ctx: DeliveryContext, entry: OutboxEntry, health: NotificationTargetStatus | undefined): Promise<{ target?: EscalationTarget; result: DeliveryResult }> {
   const target = targetOf(ctx.policy, entry.target);
   if (!target) return { result: fail(`target ${entry.target} is no longer in the escalation policy`, false) };
@@ -88,7 +94,7 @@ async function attempt(ctx: DeliveryContext, entry: OutboxEntry, health: Notific
 
 function updateHealth(targets: NotificationTargetStatus[], target: EscalationTarget | undefined, name: string, result: DeliveryResult, now: Date): NotificationTargetStatus[] {
   const prev = targets.find((t) => t.name === name);
-  const next: NotificationTargetStatus = { ...nextTargetHealth(prev, name, result, now) };
+  const next: NotificationTargetStatus = { ...nextTargetHealth(prev, name, result.ok ? result : { ...result, error: boundedError(result.error) }, now) };
   const threadTs = prev?.threadTs ?? (result.ok && target?.type === 'slack' && target.channel ? result.messageTs : undefined);
   if (threadTs) next.threadTs = threadTs;
   return prev ? targets.map((t) => (t.name === name ? next : t)) : [...targets, next];
@@ -109,9 +115,8 @@ export async function deliverOutbox(ctx: DeliveryContext): Promise<DeliveryOutco
     if (plan.supersede.length) { outbox = supersede(outbox, plan.supersede, SupersededReason); changed = true; }
     const due = plan.send.slice(0, maxPerRound).map((k) => outbox.find((e) => e.key === k)!);
     if (due.length === 0) break;
-    const results = await Promise.all(due.map(async (entry) => ({ entry, ...(await attempt(ctx, entry, targets.find((t) => t.name === entry.target))) })));
-    const at = ctx.now();
-    for (const { entry, target, result } of results) {
+    const results = await Promise.all(due.map(async (entry) => ({ entry, ...(await timedAttempt(ctx, entry, targets.find((t) => t.name === entry.target))) })));
+    for (const { entry, target, result, at } of results) {
       if (target) ctx.onAttempt?.(target, entry, result);
       const afterFailure = (e: OutboxEntry, attempts: number): AfterFailure => {
         const d = decideRetry({ policy, failures: attempts, retryable: result.retryable, retryAfterSeconds: result.retryAfterSeconds, createdAt: new Date(e.createdAt), now: at, incidentOpen: open, rand: () => ctx.rand() });

@@ -7,7 +7,7 @@
  * Keys are unique: an existing key (in any state) is never enqueued again while it is in the outbox.
  * All functions return new arrays and never mutate their input.
  */
-import { hasPhi, safeText, StrictPhiPlaceholders } from './format-common.js';
+import { hasPhi, PhiPlaceholders, safeText, StrictPhiPlaceholders } from './format-common.js';
 import type { DeliveryResult, NotificationKind } from './types.js';
 import type { OutboxEntry, OutboxKind, OutboxState } from '../api/notifications.js';
 export { OutboxStates, type OutboxEntry, type OutboxKind, type OutboxState } from '../api/notifications.js';
@@ -140,12 +140,18 @@ export function backoffDelayMs(
   return delay;
 }
 
-function boundedError(error: string | undefined): string {
-  // Errors end up in the Incident status. The sender builds them from safe parts only (target type and name,
-  // HTTP status, error code), so they are kept verbatim unless the redactor finds PHI or a secret in them.
+/**
+ * Delivery errors are built from operator-controlled parts only: target type and name, Secret name and key
+ * (all validated Kubernetes names), an HTTP status, an error code, a Slack error code. Such text is kept
+ * verbatim (a clear reason in status) unless the redactor sees PHI in it; other text is redacted more strictly.
+ */
+const DeliveryErrorText = /^[A-Za-z0-9 _.:()/,'-]*$/u;
+
+export function boundedError(error: string | undefined): string {
   const text = (error ?? 'delivery failed').replace(/[\u0000-\u001f\u007f]+/gu, ' ').trim() || 'delivery failed';
   const bounded = text.length > 4 * LastErrorMax ? text.slice(0, 4 * LastErrorMax).replace(/\S*$/u, '') : text;
-  if (hasPhi(bounded, StrictPhiPlaceholders)) return safeText(bounded, LastErrorMax);
+  const verbatim = DeliveryErrorText.test(bounded) ? !hasPhi(bounded, PhiPlaceholders) : !hasPhi(bounded, StrictPhiPlaceholders);
+  if (!verbatim) return safeText(bounded, LastErrorMax);
   return bounded.length > LastErrorMax ? bounded.slice(0, LastErrorMax - 1) + '…' : bounded;
 }
 

@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import { kubectl, createTestNamespace, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
-import { condition, httpAddress, httpGet, incidentEventReasons } from '../../harness/operator-observe.js';
+import { condition, httpGet, incidentEventReasons } from '../../harness/operator-observe.js';
+import { listenerAddress } from '../../harness/listeners.js';
 import { applyDeployment, createIncident, waitForCrashLoop } from '../../harness/rollout.js';
 import { applyEscalationSetup, escalationSetup, escalationSummary, getIncidentJson, outboxOf, tearDownEscalationSuite, type Json, type PolicySetup } from '../../harness/escalation.js';
 import { startFlakyReceivers, type FlakyReceivers } from '../../harness/flaky-receiver.js';
@@ -57,7 +58,7 @@ describe('escalate: fallback when a target is unreachable (operator process)', f
       namespaces: [ns, nsPermanent],
       env: {
         PAGERDUTY_EVENTS_URL: rx.pagerduty.url('/v2/enqueue'), ACKNOWLEDGE_SECONDS: '900', RESPONSE_SECONDS_P1: '1800',
-        NOTIFY_FALLBACK_SECONDS: String(FALLBACK_SECONDS), NOTIFY_RETRY_CAP_MS_P1: '2000', NOTIFY_ATTEMPT_TIMEOUT_MS: '1500',
+        METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', NOTIFY_FALLBACK_SECONDS: String(FALLBACK_SECONDS), NOTIFY_RETRY_CAP_MS_P1: '2000', NOTIFY_ATTEMPT_TIMEOUT_MS: '1500',
       },
     });
     await op.waitForLog(/leading: workers started/, 60_000);
@@ -102,7 +103,7 @@ describe('escalate: fallback when a target is unreachable (operator process)', f
       return r.includes('TargetUnreachable') && r.includes('NotificationFallback') ? r : undefined;
     }, 30_000, 500);
     expect(reasons).to.include('TargetUnreachable');
-    const address = await httpAddress(op);
+    const address = await listenerAddress(op, 'metrics');
     const metrics = await httpGet(`http://${address}/metrics`);
     expect(metrics.body).to.match(/incident_operator_notification_fallbacks_total\{target_type="pagerduty"\} [1-9]/);
     expect(metrics.body).to.match(/incident_operator_notifications_total\{target_type="pagerduty",outcome="failed"\} [1-9]/);
@@ -126,7 +127,8 @@ describe('escalate: fallback when a target is unreachable (operator process)', f
     const withCondition = await waitForIncident(nsPermanent, name, 'NotificationsFailing=True', (x) => condition(x, 'NotificationsFailing')?.status === 'True', 20_000);
     expect(condition(withCondition, 'NotificationsFailing').message).to.include('(permanent)');
     const uid = withCondition.metadata.uid as string;
-    await waitFor('fallback to the tier\'s Slack', () => rxPermanent.slack.successful((q) => String(q.headers['webhook-id'] ?? '').startsWith(`${uid}/escalated:1:slack-t1:Fallback-webhook-t1`)).length === 1, 20_000, 250);
+    await waitFor('fallback to the tier\'s Slack', () => rxPermanent.slack.successful((q) => String(q.headers['webhook-id'] ?? '').startsWith(`${uid}/escalated:1:slack-t1:Fallback-webhook-t1`)).length === 1, 20_000, 250)
+      .catch(async (e: unknown) => { throw new Error(`${String(e)}; ${JSON.stringify(escalationSummary(await getIncidentJson(nsPermanent, name)))}; slack got ${rxPermanent.slack.requests.map((q) => String(q.headers['webhook-id'])).join(', ')}`, { cause: e }); });
     expect(rxPermanent.webhook.requests, 'nothing sent without a URL').to.have.length(0);
   });
 });
