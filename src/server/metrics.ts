@@ -21,8 +21,9 @@ export const DeliveryBuckets = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600];
 /** The package version (package.json next to src/ or dist/), `unknown` when it cannot be read. */
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const version = pkg && typeof pkg === 'object' && 'version' in pkg ? pkg.version : undefined;
+    return typeof version === 'string' ? version : 'unknown';
   } catch {
     return 'unknown';
   }
