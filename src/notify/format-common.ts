@@ -3,9 +3,10 @@
  * one redaction module (`src/redact/phi.ts`), default-deny:
  * - free text (log signatures, metric string values) through `safeText` = `redactText` + a length bound;
  * - `summary` (the Incident's `spec.summary`, written by whoever opened it: a person or an Alertmanager
- *   annotation, plus the operator's diagnosis summary), `reason`, `ask` and the timeline through
- *   `safeOperatorText` = `redactOperatorText`: verbatim only when the default-deny rules change nothing but short
- *   numbers and timestamps, else the redacted text. `spec.description` is never sent: the body links to the
+ *   annotation, plus the operator's diagnosis summary) through `safeSummary`, and the operator-written `reason`,
+ *   `ask` and timeline through `safeOperatorText`: both `redactOperatorText`, verbatim only when the default-deny
+ *   rules change nothing but short numbers (and, in operator-written text only, its own ISO deadlines), else the
+ *   redacted text. `spec.description` is never sent: the body links to the
  *   Incident instead (`links.incident`), where readers with access to the cluster find it;
  * - identifiers (incident name / uid, namespace, target, phase, tier name, metric keys) through `safeIdent`:
  *   kept verbatim (so the reader can find the object) unless the redactor detects PHI or a secret in them.
@@ -96,8 +97,15 @@ export function safeIdent(input: unknown, maxLength: number): string {
   return truncate(text, maxLength);
 }
 
-/** Operator-written sentences and `spec.summary`: see the file comment. */
+/** Operator-written sentences (`reason`, `ask`, timeline): see the file comment; their deadlines stay readable. */
 export function safeOperatorText(input: unknown, maxLength: number): string {
+  const text = cleanControl(input);
+  if (text === '' || maxLength <= 0) return '';
+  return truncate(redactOperatorText(text, { maxLength, keepTimestamps: true }), maxLength);
+}
+
+/** `summary` (`spec.summary`, written by a person or an alert annotation, plus the diagnosis summary). */
+export function safeSummary(input: unknown, maxLength: number): string {
   const text = cleanControl(input);
   if (text === '' || maxLength <= 0) return '';
   return truncate(redactOperatorText(text, { maxLength }), maxLength);
@@ -168,7 +176,7 @@ export function describeIncident(ev: NotificationEvent): string {
   return truncate(
     `${ev.severity} (${SeverityDescriptions[ev.severity]}) incident ${safeIdent(ev.incidentName, 253)} ` +
       `in namespace ${safeIdent(ev.namespace, 63)}${target}, phase ${safeIdent(ev.phase, 63)}, ` +
-      `escalation tier ${ev.tier} (${safeIdent(ev.tierName, 80)}): ${safeOperatorText(ev.summary, 500)}`,
+      `escalation tier ${ev.tier} (${safeIdent(ev.tierName, 80)}): ${safeSummary(ev.summary, 500)}`,
     1000,
   );
 }

@@ -11,6 +11,7 @@ import {
   safeIdent,
   safeLinks,
   safeOperatorText,
+  safeSummary,
   truncate,
   type ImpactDetails,
 } from './format-common.js';
@@ -110,7 +111,7 @@ export function buildStoredPagerDutyEvent(ev: NotificationEvent): StoredPagerDut
   const component = safeIdent(ev.target ?? ev.incidentName, 253);
   const tierName = safeIdent(ev.tierName, 80);
   const summary = truncate(
-    `[${ev.severity}] ${namespace}/${component}: ${safeOperatorText(ev.summary, 900)} (tier ${ev.tier} ${tierName})`,
+    `[${ev.severity}] ${namespace}/${component}: ${safeSummary(ev.summary, 900)} (tier ${ev.tier} ${tierName})`,
     PagerDutySummaryMax,
   );
   const payload: PagerDutyPayload = {

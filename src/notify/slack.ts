@@ -14,6 +14,7 @@ import {
   safeIdent,
   safeLinks,
   safeOperatorText,
+  safeSummary,
   targetRef,
   truncate,
 } from './format-common.js';
@@ -89,7 +90,7 @@ function field(title: string, value: string): SlackTextObject {
 }
 
 export function buildSlackMessage(ev: NotificationEvent): SlackMessage {
-  const summary = safeOperatorText(ev.summary, 1000);
+  const summary = safeSummary(ev.summary, 1000);
   const reason = safeOperatorText(ev.reason, 500);
   const ask = safeOperatorText(ev.ask, 1000);
   const phase = safeIdent(ev.phase, 63);

@@ -15,6 +15,7 @@ import {
   safeIdent,
   safeLinks,
   safeOperatorText,
+  safeSummary,
   type ImpactDetails,
 } from './format-common.js';
 import type { LogSignature, NotificationEvent, NotificationKind, Severity } from './types.js';
@@ -67,7 +68,7 @@ export function buildWebhookBody(ev: NotificationEvent): WebhookBody {
       phase: safeIdent(ev.phase, 63),
     },
     escalation: { tier: ev.tier, tierName: safeIdent(ev.tierName, 80) },
-    summary: safeOperatorText(ev.summary, 1000),
+    summary: safeSummary(ev.summary, 1000),
     reason: safeOperatorText(ev.reason, 500),
     description: describeIncident(ev),
     impact: impactDetails(ev.impact),

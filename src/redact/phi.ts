@@ -50,17 +50,19 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /**
  * Operator-written sentences (`escalated to tier 2 after 15 minutes`, `revision 6 restored`): kept verbatim when
- * the only things the rules change are short numbers (<= 3 digits: never a year, a date or a phone number);
- * otherwise the redacted text.
- * The same rule as `redactText`, minus the loss of meaning a template's own numbers would suffer.
+ * the only things the rules change are short numbers (<= 3 digits: never a year, a date or a phone number) and,
+ * with `keepTimestamps`, the operator's own machine timestamps (`2026-11-27T03:15:00.000Z`, a deadline);
+ * otherwise the redacted text. The same rule as `redactText`, minus the loss of meaning a template's own numbers
+ * would suffer. Text a person wrote (`spec.summary`) never gets `keepTimestamps`.
  */
-export function redactOperatorText(input: string, opts: RedactOptions = {}): string {
+export function redactOperatorText(input: string, opts: RedactOptions & { readonly keepTimestamps?: boolean } = {}): string {
   if (typeof input !== 'string' || input.length === 0) return '';
   const maxLength = toLimit(opts.maxLength, DefaultMaxLength);
   const plain = collapseWhitespace(sanitise(input));
   if (plain.length > MinScanWindow) return redactText(input, { maxLength });
   const redacted = redactText(plain, { maxLength: plain.length + 64 });
-  const pattern = escapeRe(redacted).replaceAll(Placeholder.Num, String.raw`\d{1,3}(?:\.\d{1,3})?`);
+  let pattern = escapeRe(redacted).replaceAll(Placeholder.Num, String.raw`\d{1,3}(?:\.\d{1,3})?`);
+  if (opts.keepTimestamps) pattern = pattern.replaceAll(Placeholder.Date, String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z`);
   return new RegExp(`^${pattern}$`, 'u').test(plain) ? truncate(plain, maxLength) : truncate(redacted, maxLength);
 }
 

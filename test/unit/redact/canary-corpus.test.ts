@@ -5,6 +5,9 @@ import { logSurfaces, notificationSurfaces, sqlSurfaces } from './corpus/surface
 /** Embeddings also sent through the notification bodies (text, JSON, key=value, stack trace, quoted, encoded). */
 const NotifiedEmbeddings = new Set([0, 3, 12, 18]);
 
+/** Operator-written fields keep the operator's own ISO deadlines: such a canary is only planted in evidence fields. */
+const isMachineTimestamp = (v: string): boolean => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(v);
+
 /** Every canary, in every embedding, through every surface: `category/format/surface: leaked needles`. */
 function leaks(): string[] {
   const out: string[] = [];
@@ -12,7 +15,7 @@ function leaks(): string[] {
     const cases: [string, Record<string, string>][] = [
       ...logEmbeddings(canary.value).map((line, i): [string, Record<string, string>] => [
         `log#${i}`,
-        NotifiedEmbeddings.has(i) ? { ...logSurfaces(line), ...notificationSurfaces(line) } : logSurfaces(line),
+        NotifiedEmbeddings.has(i) ? { ...logSurfaces(line), ...notificationSurfaces(line, { operatorFields: !isMachineTimestamp(canary.value) }) } : logSurfaces(line),
       ]),
       ...sqlEmbeddings(canary.value).map((sql, i): [string, Record<string, string>] => [`sql#${i}`, sqlSurfaces(sql)]),
     ];

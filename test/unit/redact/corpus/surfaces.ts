@@ -11,7 +11,12 @@ import { buildSlackMessage } from '../../../../src/notify/slack.js';
 import { buildWebhookBody } from '../../../../src/notify/webhook.js';
 import type { NotificationEvent } from '../../../../src/notify/types.js';
 
-export function notificationEvent(text: string): NotificationEvent {
+/**
+ * An event carrying `text` in every free-text field. `operatorFields: false` keeps it out of `reason`, `ask` and
+ * the timeline, which the operator writes itself and in which its own ISO deadlines stay readable.
+ */
+export function notificationEvent(text: string, opts: { operatorFields?: boolean } = {}): NotificationEvent {
+  const operator = opts.operatorFields ?? true;
   return {
     incidentUid: 'c0ffee00-0000-4000-8000-000000000011',
     incidentName: 'am-f00dfeedc0dec0ffeebadd00',
@@ -23,12 +28,12 @@ export function notificationEvent(text: string): NotificationEvent {
     tier: 2,
     tierName: 'Engineering manager',
     kind: 'escalated',
-    reason: text,
-    actionsTaken: [text],
+    reason: operator ? text : 'not acknowledged by 2026-11-27T03:15:00.000Z; escalating to tier 2',
+    actionsTaken: [operator ? text : 'Collected pod status'],
     impact: { replicasAvailable: 0, replicasDesired: 2, openForSeconds: 600 },
     logSignatures: [{ signature: normaliseLogLine(text), count: 2 }],
     metrics: { sample: text },
-    ask: text,
+    ask: operator ? text : 'Acknowledge within 15 minutes',
     links: { incident: 'https://ops.example.org/incidents/privacy/am-f00dfeedc0dec0ffeebadd00' },
     occurredAt: '2026-11-27T03:00:00.000Z',
   };
@@ -47,8 +52,8 @@ export function logSurfaces(line: string): Record<string, string> {
 }
 
 /** The three receiver bodies for an event whose every free-text field is `line`. */
-export function notificationSurfaces(line: string): Record<string, string> {
-  const ev = notificationEvent(line);
+export function notificationSurfaces(line: string, opts: { operatorFields?: boolean } = {}): Record<string, string> {
+  const ev = notificationEvent(line, opts);
   return {
     slack: JSON.stringify(buildSlackMessage(ev)),
     pagerduty: JSON.stringify(buildPagerDutyEvent(ev, 'routing-key-fixture')),
