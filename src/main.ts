@@ -10,6 +10,7 @@ import { makeClients } from './kube/clients.js';
 import { startOperator } from './operator.js';
 import { describeError } from './runtime/kube-errors.js';
 import { IncidentLogConfigError } from './incident-log/open-incident-log.js';
+import { errorMessage } from './decide/errors.js';
 
 async function main(): Promise<void> {
   const log = createLogger();
@@ -43,14 +44,14 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    try { await handle.stop(); } catch (e) { log.error('shutdown error', { error: (e as Error).message }); }
+    try { await handle.stop(); } catch (e) { log.error('shutdown error', { error: errorMessage(e) }); }
     log.info('stopped');
     log.end();
     setTimeout(() => process.exit(0), 50).unref();
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: (e as Error)?.message ?? String(e) }));
+  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: errorMessage(e) }));
 }
 
 void main();

@@ -36,6 +36,7 @@ import { OperatorMetrics } from './server/metrics.js';
 import { recordStatusWrite, refreshCacheGauges } from './observability/incident-metrics.js';
 import type { Route } from './server/http-server.js';
 import { closeListeners, startListeners, type ListenerName } from './server/listeners.js';
+import { errorMessage } from './decide/errors.js';
 
 export interface OperatorHandle {
   metrics: OperatorMetrics;
@@ -227,7 +228,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     retryPeriodMs: config.lease.retryPeriodMs,
     clock,
     logger: rlog,
-    onStartedLeading: () => { metrics.isLeader.set(1); void startWorkers().catch((e) => log.error('starting workers failed', { error: (e as Error).message })); },
+    onStartedLeading: () => { metrics.isLeader.set(1); void startWorkers().catch((e) => log.error('starting workers failed', { error: errorMessage(e) })); },
     onStoppedLeading: () => {
       metrics.isLeader.set(0);
       if (stopping) return; // stop() already drains the queues and then releases the Lease
@@ -271,7 +272,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       await elector.stop();
       await Promise.all(informers.map((i) => i.stop()));
       await closeListeners(servers);
-      await incidentLog?.writer.close(3_000).catch((e: unknown) => log.error('incident log close error', { error: (e as Error).message }));
+      await incidentLog?.writer.close(3_000).catch((e: unknown) => log.error('incident log close error', { error: errorMessage(e) }));
     },
   };
 }

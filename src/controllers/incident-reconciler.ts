@@ -6,7 +6,7 @@
  * remediator asks for that write, the reconciler does it).
  */
 import { randomUUID } from 'node:crypto';
-import type { Incident, IncidentStatus, Phase } from '../api/incident.js';
+import { jsonClone, type Incident, type IncidentStatus, type Phase } from '../api/incident.js';
 import { ConditionType, Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
 import { jsonEqual } from '../decide/status-ops.js';
@@ -21,9 +21,12 @@ import type { Caches } from '../ports/caches.js';
 import type { CheckDatabaseHealthy, Diagnose, TargetExists } from '../ports/diagnosis.js';
 import type { Escalator } from '../ports/escalation.js';
 import type { Remediator } from '../ports/remediation.js';
+import type { EvaluateSignals } from '../ports/signals.js';
+import { combineVerdicts } from '../decide/health-signals.js';
 import { advancePhase, applyAcknowledgement, openIncident, slaConditions, targetConditions, type PhaseSettings } from './incident-steps.js';
 import { condition, isTerminal, newContext, note, requeueAfter, type ReconcileContext } from './reconcile-context.js';
 import { otherCrashLoopingDeployments, snapshotTarget } from './target-snapshot.js';
+import { errorMessage } from '../decide/errors.js';
 
 export interface IncidentReconcilerDeps {
   clock: Clock;
@@ -37,6 +40,8 @@ export interface IncidentReconcilerDeps {
   escalator?: Escalator;
   targetExists?: TargetExists;
   checkDatabaseHealthy?: CheckDatabaseHealthy;
+  /** Health signals (issue 14): evaluated at most every SIGNAL_INTERVAL_MS outside diagnosis (diagnosis records its own). */
+  evaluateSignals?: EvaluateSignals;
   onPhase?(incident: Incident, from: Phase | undefined, to: Phase): void;
   /** Called after every successful status write (e.g. the durable incident log, metrics) with the status it replaced; must not throw. */
   onStatusWritten?(incident: Incident, before: IncidentStatus | undefined): void;
@@ -57,7 +62,7 @@ export class IncidentReconciler {
       return await this.reconcileSteps(key);
     } catch (e) {
       if (isNotFound(e)) { this.written.delete(key); return; } // deleted while we worked
-      if (isPermanent(e)) throw new TerminalError(`incident ${key}: ${(e as Error).message}`, { cause: e });
+      if (isPermanent(e)) throw new TerminalError(`incident ${key}: ${errorMessage(e)}`, { cause: e });
       throw e;
     }
   };
@@ -71,6 +76,7 @@ export class IncidentReconciler {
     advancePhase(ctx, this.phaseSettings()); // Pending → Diagnosing
     await this.diagnose(ctx);
     await this.checkDatabaseWhileMonitoring(ctx);
+    await this.checkSignals(ctx);
     const decision = advancePhase(ctx, this.phaseSettings());
     if (decision.phase === 'Remediating') {
       await this.remediate(ctx);
@@ -84,7 +90,7 @@ export class IncidentReconciler {
   }
 
   private phaseSettings(): PhaseSettings {
-    return { monitorWindowSeconds: this.d.config.monitorWindowSeconds, monitorTimeoutSeconds: this.d.config.rollbackTimeoutSeconds };
+    return { monitorWindowSeconds: this.d.config.monitorWindowSeconds, monitorTimeoutSeconds: this.d.config.rollbackTimeoutSeconds, symptomsRequireSignals: this.d.config.signals.symptomsRequireSignals };
   }
 
   /** load: the newest copy of the Incident (our own last write when the cache has not caught up). */
@@ -140,6 +146,36 @@ export class IncidentReconciler {
       reason: check.healthy ? Reason.NoLongRunningQueries : Reason.DatabaseUnhealthy, message: check.summary,
     });
     ctx.requeue.push(15_000);
+  }
+
+  /**
+   * signals: the diagnosis's verdicts become status.signals; afterwards (Monitoring, Escalated) the signals
+   * are evaluated afresh at most once per SIGNAL_INTERVAL_MS, and the incident is requeued at that interval.
+   */
+  private async checkSignals(ctx: ReconcileContext): Promise<void> {
+    if (!this.d.evaluateSignals || isTerminal(ctx.status.phase)) return;
+    const fromDiagnosis = ctx.diagnosis?.signals;
+    if (ctx.status.phase === 'Diagnosing' || ctx.status.phase === 'Pending' || ctx.status.phase === 'Remediating') {
+      if (fromDiagnosis && !ctx.status.signals) ctx.status.signals = fromDiagnosis;
+      return;
+    }
+    const interval = this.d.config.signals.intervalMs;
+    const last = ctx.status.signals ?? fromDiagnosis;
+    const age = last ? ctx.now.getTime() - Date.parse(last.evaluatedAt) : Infinity;
+    if (!(age < interval)) {
+      const next = await this.d.evaluateSignals(ctx.incident, ctx.target?.deployment?.metadata?.annotations, last, ctx.now);
+      ctx.status.signals = next;
+      if (!next) return;
+    }
+    const s = ctx.status.signals;
+    if (!s) return;
+    const c = combineVerdicts(s.verdicts);
+    condition(ctx, {
+      type: ConditionType.SignalsHealthy, status: c.allHealthy ? 'True' : c.breaching.length > 0 ? 'False' : 'Unknown',
+      reason: c.allHealthy ? Reason.SignalsHealthy : c.breaching.length > 0 ? Reason.SignalsBreaching : Reason.SignalUnknown,
+      message: s.summary,
+    });
+    ctx.requeue.push(Math.max(100, interval - Math.max(0, ctx.now.getTime() - Date.parse(s.evaluatedAt))));
   }
 
   /** remediate: step the remediator, writing each intent it asks for before it acts. */
@@ -211,7 +247,7 @@ export class IncidentReconciler {
   private async writeStatus(key: string, incident: Incident, status: IncidentStatus): Promise<Incident> {
     const updated = await this.d.incidents.replaceStatus(incident, status);
     this.written.set(key, updated);
-    try { this.d.onStatusWritten?.(updated, incident.status); } catch (e) { this.d.log.warn('status hook failed', { error: (e as Error).message }); }
+    try { this.d.onStatusWritten?.(updated, incident.status); } catch (e) { this.d.log.warn('status hook failed', { error: errorMessage(e) }); }
     return updated;
   }
 
@@ -228,6 +264,4 @@ export class IncidentReconciler {
 
 
 /** A JSON round trip: drops undefined fields so status compares and writes cleanly. */
-export function stripUndefined<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v ?? {})) as T;
-}
+export const stripUndefined = jsonClone;

@@ -17,9 +17,9 @@ export function podsOfReplicaSets(pods: readonly KubePod[], rsNames: ReadonlySet
 
 /** Pods controlled by the given ReplicaSets: through the owner index when the cache has one. */
 export function podsOf(caches: Caches, namespace: string, rsNames: ReadonlySet<string>): KubePod[] {
-  const byOwner = caches.pods.byOwner;
-  if (!byOwner) return podsOfReplicaSets(caches.pods.list(namespace), rsNames);
-  return [...rsNames].flatMap((rs) => byOwner(namespace, rs)).filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'ReplicaSet' && o.controller));
+  const pods = caches.pods;
+  if (!pods.byOwner) return podsOfReplicaSets(pods.list(namespace), rsNames);
+  return [...rsNames].flatMap((rs) => pods.byOwner?.(namespace, rs) ?? []).filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'ReplicaSet' && o.controller));
 }
 
 /** ReplicaSets controlled by the Deployment name: through the owner index when the cache has one. */

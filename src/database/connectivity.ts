@@ -9,6 +9,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { systemScheduler, withTimeout } from '../runtime/clock.js';
+import { errorCode } from '../decide/errors.js';
 import { DEFAULT_PORT, describeTarget, SslMode, tlsOptions, type DatabaseConnectionConfig } from './connection-config.js';
 import { ConnectivityReason, ConnectivityStep, type ConnectivityReport, type ConnectivityStepResult } from '../api/database-evidence.js';
 import { redactText } from '../redact/phi.js';
@@ -64,9 +65,8 @@ const TLS_ERROR = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOS
 /** Map an error from node or pg to a step failure. */
 function classify(err: unknown, fallback: Exclude<ConnectivityReason, 'Skipped'>): StepFailure {
   if (err instanceof StepFailure) return err;
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const code = errorCode(err) ?? '';
+  const message = err instanceof Error ? err.message : String(err);
   const withCode = code ? `${message} (${code})` : message;
   if (code === '28P01' || code === '28000') return new StepFailure(ConnectivityReason.AuthenticationFailed, withCode);
   if (code === '3D000') return new StepFailure(ConnectivityReason.AuthenticationFailed, withCode, 'database does not exist');
@@ -197,13 +197,14 @@ export async function checkDatabaseConnectivity(cfg: ConnectivityTarget | Databa
       return handshakeTls(socket, host, tls, timeoutMs);
     },
     [ConnectivityStep.Auth]: async () => {
-      const c = new pg.Client({
+      const settings: pg.ClientConfig = {
         ...cfg,
         ssl: tls,
         connectionTimeoutMillis: timeoutMs,
         statement_timeout: timeoutMs,
         application_name: 'incident-operator-connectivity',
-      } as pg.ClientConfig);
+      };
+      const c = new pg.Client(settings);
       c.on('error', () => undefined);
       client = c;
       try {
@@ -214,11 +215,12 @@ export async function checkDatabaseConnectivity(cfg: ConnectivityTarget | Databa
       return `logged in as ${String(cfg.user ?? '')}`;
     },
     [ConnectivityStep.Select1]: async () => {
-      const c = client as pg.Client | null;
+      const c = client;
       if (c === null) throw new StepFailure(ConnectivityReason.QueryFailed, 'no session');
       try {
-        const result = await stepTimeout(c.query({ text: 'SELECT 1 AS ok', query_timeout: timeoutMs } as pg.QueryConfig), timeoutMs + 250, 'SELECT 1');
-        if (Number((result.rows[0] as { ok?: unknown } | undefined)?.ok) !== 1) {
+        const query: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1 AS ok', query_timeout: timeoutMs };
+        const result = await stepTimeout(c.query<{ ok: number }>(query), timeoutMs + 250, 'SELECT 1');
+        if (Number(result.rows[0]?.ok) !== 1) {
           throw new StepFailure(ConnectivityReason.QueryFailed, 'SELECT 1 returned an unexpected result');
         }
       } catch (err) {

@@ -4,8 +4,9 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { connectionConfigFromSecret, DatabaseSecretError, type DatabaseConnectionConfig } from '../database/connection-config.js';
-import { checkDatabaseConnectivity, type ConnectivityReport } from '../database/connectivity.js';
-import { diagnoseDatabaseLoad, type DatabaseLoadReport } from '../database/load.js';
+import { checkDatabaseConnectivity } from '../database/connectivity.js';
+import { diagnoseDatabaseLoad } from '../database/load.js';
+import { errorCode } from '../decide/errors.js';
 import { readSecretData } from '../kube/secrets.js';
 import { withPgSession } from '../database/session.js';
 import type { DatabaseEvidence } from '../api/database-evidence.js';
@@ -41,8 +42,8 @@ export async function checkDatabase(
       + (evidence.load.blocking.length ? `; ${evidence.load.blocking.length} blocked` : '')
       + (c ? `; connections ${c.used}/${c.maxConnections}` : '');
   } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    evidence.loadError = typeof code === 'string' ? `SQLSTATE ${code}` : 'load check failed';
+    const code = errorCode(e);
+    evidence.loadError = code ? `SQLSTATE ${code}` : 'load check failed';
   }
   return evidence;
 }

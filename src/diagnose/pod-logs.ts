@@ -7,6 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { withTimeout } from '../runtime/clock.js';
 import { extractErrorSignatures, type LogSignatureReport } from '../redact/log-signatures.js';
 import type { PodSummary } from '../decide/pod-health.js';
+import { errorMessage } from '../decide/errors.js';
 
 export interface LogEvidence {
   podsSampled: number;
@@ -55,9 +56,9 @@ export async function collectLogSignatures(
 }
 
 function classify(e: unknown): string {
-  const code = (e as { code?: unknown }).code;
+  const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
   if (typeof code === 'number') return `HTTP ${code}`;
-  if ((e as Error).message === 'timeout') return 'Timeout';
+  if (errorMessage(e) === 'timeout') return 'Timeout';
   return 'ReadFailed';
 }
 

@@ -7,19 +7,34 @@ import { performance } from 'node:perf_hooks';
 import { systemScheduler, withTimeout } from '../runtime/clock.js';
 import type { Incident } from '../api/incident.js';
 import { diagnoseRolloutHistory, type RolloutHistory } from '../decide/rollout-history.js';
-import { detectSharedCause, type SharedCauseResult } from '../decide/shared-cause.js';
-import { proposeRemediation, type Proposal } from '../decide/remediation-proposal.js';
+import { detectSharedCause } from '../decide/shared-cause.js';
+import { proposeRemediation } from '../decide/remediation-proposal.js';
 import { summariseSignatures } from '../redact/log-signatures.js';
 import type { TargetSnapshot } from '../ports/target.js';
 import type { CheckRecord, DiagnosisStatus } from '../api/diagnosis.js';
+import { Annotation } from '../api/reasons.js';
+import type { SignalsStatus } from '../api/signals.js';
+import { proposeOnSignals } from '../decide/metric-rollback.js';
+import type { BreachOrigin } from '../decide/health-signals.js';
+import type { EvaluateSignals } from '../ports/signals.js';
 
-import { collectLogSignatures, type LogEvidence } from './pod-logs.js';
-import { checkDatabase, type DatabaseEvidence } from './database-checks.js';
+import { collectLogSignatures } from './pod-logs.js';
+import { checkDatabase } from './database-checks.js';
+import { errorMessage } from '../decide/errors.js';
 
 export interface DiagnoseDeps {
   core: k8s.CoreV1Api;
   now: () => Date;
   checkTimeoutMs: number;
+  /** Health signals: each one's value, threshold and verdict (names and numbers only). */
+  signals?: EvaluateSignals;
+}
+
+const ORIGINS: readonly string[] = ['AfterRollout', 'BeforeRollout', 'Undetermined'];
+
+function breachOriginOf(incident: Incident): BreachOrigin | undefined {
+  const v = incident.metadata.annotations?.[Annotation.signalBreachOrigin];
+  return v !== undefined && ORIGINS.includes(v) ? v as BreachOrigin : undefined;
 }
 
 async function timed<T>(checks: CheckRecord[], name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T | undefined> {
@@ -30,7 +45,7 @@ async function timed<T>(checks: CheckRecord[], name: string, timeoutMs: number, 
     checks.push({ name, ok: true, durationMs: elapsed() });
     return v;
   } catch (e) {
-    checks.push({ name, ok: false, durationMs: elapsed(), error: (e as Error).message.slice(0, 200) });
+    checks.push({ name, ok: false, durationMs: elapsed(), error: errorMessage(e).slice(0, 200) });
     return undefined;
   }
 }
@@ -47,14 +62,22 @@ export async function runDiagnosis(
   const runbook = spec.runbook ?? 'APIOutage';
 
   const failing = target?.podHealth?.pods.filter((p) => p.containers.some((c) => c.state !== 'running' || !p.ready)) ?? [];
-  const [logs, database] = await Promise.all([
+  const [logs, database, signals] = await Promise.all([
     target?.deployment && failing.length > 0
       ? timed(checks, 'logs', deps.checkTimeoutMs, () => collectLogSignatures(deps.core, ns, failing, { timeoutMs: deps.checkTimeoutMs }))
       : Promise.resolve(undefined),
     spec.database
       ? timed(checks, 'database', deps.checkTimeoutMs * 3, () => checkDatabase(deps.core, ns, spec.database!, { withLoad: runbook === 'DatabasePerformance' || !!spec.database!.terminateLongQueries }))
       : Promise.resolve(undefined),
+    deps.signals
+      ? timed<SignalsStatus | undefined>(checks, 'signals', deps.checkTimeoutMs * 2, () => deps.signals!(incident, target?.deployment?.metadata?.annotations, incident.status?.signals, deps.now()))
+      : Promise.resolve(undefined),
   ]);
+  if (checks.some((c) => c.name === 'signals') && !signals) {
+    // No signal configured: not a check that ran.
+    const i = checks.findIndex((c) => c.name === 'signals' && c.ok);
+    if (i >= 0) checks.splice(i, 1);
+  }
   if (target?.podHealth) checks.unshift({ name: 'pods', ok: true, durationMs: 0 });
 
   let history: RolloutHistory | undefined;
@@ -65,7 +88,7 @@ export async function runDiagnosis(
   const sharedCause = target?.podHealth
     ? detectSharedCause({ podHealth: target.podHealth, otherDeploymentsCrashLooping: otherCrashLooping, databaseReachable: database?.connectivity?.reachable })
     : undefined;
-  const proposal = proposeRemediation({
+  const baseProposal = proposeRemediation({
     runbook,
     targetHealthy: target?.deployment ? target.healthy : undefined,
     podHealth: target?.podHealth,
@@ -79,6 +102,7 @@ export async function runDiagnosis(
       summary: database.summary,
     } : spec.database ? { reachable: false, longRunningQueries: 0, terminationOptIn: false, summary: database?.summary ?? 'database check failed' } : undefined,
   });
+  const proposal = proposeOnSignals({ base: baseProposal, origin: breachOriginOf(incident), verdicts: signals?.verdicts ?? [], history, requestedRevision: spec.rollback?.toRevision });
 
   const record: DiagnosisStatus = {
     generation: incident.metadata.generation ?? 0,
@@ -90,6 +114,7 @@ export async function runDiagnosis(
     ...(history ? { history } : {}),
     ...(database ? { database } : {}),
     ...(sharedCause ? { sharedCause } : {}),
+    ...(signals ? { signals } : {}),
     proposal,
   };
   record.summary = summariseDiagnosis(record, target);
@@ -111,6 +136,7 @@ export function summariseDiagnosis(d: DiagnosisStatus, target: TargetSnapshot | 
     parts.push(summariseSignatures({ signatures: d.logs.signatures.map((s, i) => ({ ...s, firstSeenIndex: i })), excerpt: [], errorLines: d.logs.errorLines, linesScanned: d.logs.linesScanned, truncated: false }, 1));
   }
   if (d.database) parts.push(d.database.summary);
+  if (d.signals) parts.push(`signals: ${d.signals.summary}`);
   if (d.history) {
     const lkg = d.history.lastKnownGood;
     parts.push(lkg.revision !== null ? `last known good: revision ${lkg.revision}${lkg.source === 'PreviousRevisionFallback' ? ' (previous revision, no healthy record)' : ''}` : 'no known good revision');

@@ -18,6 +18,7 @@ import { incidentLogRecord, type IncidentLogRecord } from './log-entries.js';
 import {
   createSchemaSql, createTablesSql, insertEntries, logTables, maxSeqSql, SchemaExistsSql, upsertSummary, type LogTables,
 } from './schema.js';
+import { errorMessage } from '../decide/errors.js';
 
 /** The subset of pg.PoolClient the writer uses. */
 export interface LogClient {
@@ -77,7 +78,7 @@ const isDataError = (code: string | undefined): boolean => !!code && (code.start
 const UndefinedTable = '42P01';
 
 const pgCode = (e: unknown): string | undefined => {
-  const c = (e as { code?: unknown })?.code;
+  const c = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
   return typeof c === 'string' ? c : undefined;
 };
 
@@ -109,7 +110,7 @@ export class IncidentLogWriter {
 
   /** Starts the background loop (idempotent). */
   start(): this {
-    this.loop ??= this.run().catch((e) => { this.opts.log.error('incident log: writer loop crashed', { error: (e as Error).message }); });
+    this.loop ??= this.run().catch((e) => { this.opts.log.error('incident log: writer loop crashed', { error: errorMessage(e) }); });
     return this;
   }
 
@@ -126,7 +127,7 @@ export class IncidentLogWriter {
       const since = this.pending.get(uid)?.since ?? (this.opts.clock ?? systemClock).now().getTime();
       const item: PendingItem = { record, key, label: `${incident.metadata.namespace}/${incident.metadata.name}`, since };
       if (!this.pending.has(uid) && this.pending.size >= this.maxPending) {
-        const oldest = this.pending.keys().next().value as string;
+        const oldest = this.pending.keys().next().value ?? '';
         this.pending.delete(oldest);
         this.lastWritten.delete(oldest); // so the resync writes it again
         this.counters.dropped += 1;
@@ -137,7 +138,7 @@ export class IncidentLogWriter {
       this.pending.set(uid, item); // an existing uid keeps its place in the order
       this.wake?.();
     } catch (e) {
-      this.opts.log.warn('incident log: enqueue failed', { error: (e as Error).message });
+      this.opts.log.warn('incident log: enqueue failed', { error: errorMessage(e) });
     }
   };
 
@@ -161,7 +162,7 @@ export class IncidentLogWriter {
         const incidents = list();
         if (incidents) this.resync(incidents);
       } catch (e) {
-        this.opts.log.warn('incident log: resync failed', { error: (e as Error).message });
+        this.opts.log.warn('incident log: resync failed', { error: errorMessage(e) });
       }
     };
     const first = setTimeout(() => {
@@ -243,7 +244,7 @@ export class IncidentLogWriter {
           this.counters.failures += 1;
           this.failing = true;
           const delay = this.backoff.next();
-          this.opts.log.warn('incident log: write failed, retrying', { code, error: (e as Error).message, attempt: this.backoff.attempt, retryInMs: delay, pending: this.pending.size });
+          this.opts.log.warn('incident log: write failed, retrying', { code, error: errorMessage(e), attempt: this.backoff.attempt, retryInMs: delay, pending: this.pending.size });
           await this.sleep(delay);
         }
       }
@@ -254,7 +255,7 @@ export class IncidentLogWriter {
   private remember(uid: string, key: string): void {
     this.lastWritten.delete(uid);
     this.lastWritten.set(uid, key);
-    if (this.lastWritten.size > MaxRemembered) this.lastWritten.delete(this.lastWritten.keys().next().value as string);
+    if (this.lastWritten.size > MaxRemembered) this.lastWritten.delete(this.lastWritten.keys().next().value ?? '');
   }
 
   private sleep(ms: number): Promise<void> {
@@ -295,7 +296,7 @@ export class IncidentLogWriter {
       }
       return inserted;
     } catch (e) {
-      if (!isDataError(pgCode(e))) broken = e as Error; // connection-level trouble: do not reuse the client
+      if (!isDataError(pgCode(e))) broken = e instanceof Error ? e : new Error(String(e)); // connection-level trouble: do not reuse the client
       throw e;
     } finally {
       client.release(broken ?? false);
@@ -310,7 +311,7 @@ export class IncidentLogWriter {
       for (const sql of createTablesSql(this.tables)) await client.query(sql);
     } catch (e) {
       // DDL races between replicas (23505 on the catalog) or missing privileges are retried, never "data" errors.
-      throw Object.assign(new Error(`preparing the incident log tables failed: ${(e as Error).message}`), { code: `ddl:${pgCode(e) ?? 'unknown'}` });
+      throw Object.assign(new Error(`preparing the incident log tables failed: ${errorMessage(e)}`), { code: `ddl:${pgCode(e) ?? 'unknown'}` });
     }
     this.tablesReady = true;
     this.opts.log.info('incident log: tables ready', { schema: this.tables.schema });

@@ -12,8 +12,10 @@ import type { Incident } from '../api/incident.js';
 import type { Logger } from '../log.js';
 import type { OperatorHandle } from '../operator.js';
 import { registerIncidentLogMetrics } from './metrics.js';
+import { errorCode } from '../decide/errors.js';
 import { DefaultMaxPending, IncidentLogWriter } from './incident-log-writer.js';
 import { DefaultSchema, validateSchemaName } from './schema.js';
+import { errorMessage } from '../decide/errors.js';
 
 export class IncidentLogConfigError extends Error {
   override readonly name = 'IncidentLogConfigError';
@@ -40,7 +42,7 @@ function intSetting(env: Record<string, string | undefined>, name: string, dflt:
 export function incidentLogSettings(env: Record<string, string | undefined>): IncidentLogSettings {
   const schemaRaw = env.INCIDENT_LOG_SCHEMA || DefaultSchema;
   let schema: string;
-  try { schema = validateSchemaName(schemaRaw); } catch (e) { throw new IncidentLogConfigError('INCIDENT_LOG_SCHEMA', (e as Error).message); }
+  try { schema = validateSchemaName(schemaRaw); } catch (e) { throw new IncidentLogConfigError('INCIDENT_LOG_SCHEMA', errorMessage(e)); }
   return {
     schema,
     maxPending: intSetting(env, 'INCIDENT_LOG_MAX_PENDING', DefaultMaxPending, 1, 1_000_000),
@@ -54,7 +56,7 @@ export async function readDatabaseUrl(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new IncidentLogConfigError('INCIDENT_LOG_DATABASE_URL_FILE', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new IncidentLogConfigError('INCIDENT_LOG_DATABASE_URL_FILE', `cannot read the file (${errorCode(e) ?? 'error'})`);
   }
   const url = text.trim();
   let protocol: string;
@@ -81,7 +83,7 @@ export async function openIncidentLog(urlFile: string, log: Logger, env: Record<
     application_name: 'incident-operator-incident-log',
   });
   // An idle connection dropped by the server (restart, failover) must not crash the process.
-  pool.on('error', (e) => log.warn('incident log: idle database connection lost', { code: (e as { code?: string }).code }));
+  pool.on('error', (e) => log.warn('incident log: idle database connection lost', { code: errorCode(e) }));
   const writer = new IncidentLogWriter({ pool, log, schema: settings.schema, maxPending: settings.maxPending }).start();
   log.info('incident log enabled', { schema: settings.schema, maxPending: settings.maxPending, resyncSeconds: settings.resyncIntervalMs / 1000 });
   return { writer, settings };

@@ -17,7 +17,8 @@ export function sanitizeObject<T>(obj: T): T {
   const meta = obj.metadata;
   if (isRecord(meta) && 'managedFields' in meta) {
     const { managedFields: _dropped, ...rest } = meta;
-    return deepFreeze({ ...obj, metadata: rest } as T);
+    const stripped = { ...obj, metadata: rest };
+    return deepFreeze(stripped);
   }
   return deepFreeze(obj);
 }

@@ -35,13 +35,17 @@ interface SystemTimer extends TimerHandle {
   readonly timeout: NodeJS.Timeout;
 }
 
+function isSystemTimer(h: TimerHandle): h is SystemTimer {
+  return 'timeout' in h;
+}
+
 export const systemScheduler: Scheduler = {
   setTimeout(fn, ms) {
     const handle: SystemTimer = { __timer: true, timeout: setTimeout(fn, Math.max(0, ms)) };
     return handle;
   },
   clearTimeout(handle) {
-    if (handle !== undefined) clearTimeout((handle as SystemTimer).timeout);
+    if (handle !== undefined && isSystemTimer(handle)) clearTimeout(handle.timeout);
   },
 };
 
@@ -109,7 +113,7 @@ export class FakeClock implements Clock, Scheduler {
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle !== undefined) this.timers.delete((handle as FakeTimer).id);
+    if (handle !== undefined && 'id' in handle && typeof handle.id === 'number') this.timers.delete(handle.id);
   }
 
   pendingTimers(): number {
@@ -178,6 +182,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number, scheduler: Scheduler =
       },
       (e: unknown) => {
         scheduler.clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caller's own rejection, passed through unchanged
         reject(e);
       },
     );

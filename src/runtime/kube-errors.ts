@@ -34,7 +34,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function isApiException(e: unknown): e is ApiException<unknown> {
   if (e instanceof ApiException) return true;
   // duck-typed fallback for a second copy of the library
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'number' && 'body' in e && 'headers' in e;
+  return e instanceof Error && 'code' in e && typeof e.code === 'number' && 'body' in e && 'headers' in e;
 }
 
 /** HTTP status carried by an error (ApiException.code, Watch's .statusCode, a Status-like .code). */

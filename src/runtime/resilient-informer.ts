@@ -147,6 +147,7 @@ export class ResilientInformer<T extends KubernetesObject> {
 
     const guarded: WatchLike = { watch: (path, params, cb, done) => this.openWatch(path, params, cb, done) };
     // ListWatch only ever calls watch() on its Watch, which is all WatchLike provides.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- ListWatch only calls watch(), which WatchLike provides
     this.lw = new ListWatch<T>(opts.path, guarded as unknown as Watch, () => this.listOnce(), false, opts.labelSelector, opts.fieldSelector);
     this.lw.on('add', (o: T) => this.dispatch('add', o));
     this.lw.on('update', (o: T) => this.dispatch('update', o));
@@ -314,6 +315,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       safeLog(this.logger, 'warn', 'watch ERROR event', { informer: this.name, statusCode: status.code, reason: status.reason });
     }
     try {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- watch events of this informer's path are T
       const r: unknown = cb(phase, phase === 'ERROR' ? obj : sanitizeObject(this.opts.transform && obj ? this.opts.transform(obj as T) : obj), raw);
       if (r instanceof Promise) r.catch((e: unknown) => this.logHandlerError('watch event', e));
     } catch (e) {
@@ -427,8 +429,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     if (this.indexByValue.size === 0) return;
     const key = keyOf(obj.metadata?.namespace, obj.metadata?.name ?? '');
     for (const [indexName, indexer] of Object.entries(this.indexers)) {
-      const byValue = this.indexByValue.get(indexName) as Map<string, Set<string>>;
-      const values = this.indexedValues.get(indexName) as Map<string, readonly string[]>;
+      const byValue = this.indexByValue.get(indexName) ?? new Map<string, Set<string>>();
+      const values = this.indexedValues.get(indexName) ?? new Map<string, readonly string[]>();
       for (const v of values.get(key) ?? []) {
         const set = byValue.get(v);
         set?.delete(key);

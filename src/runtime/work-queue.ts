@@ -264,7 +264,8 @@ export class WorkQueue {
     if (reconcile === undefined) return;
     if (this.shuttingDown && !this.drainAll) return;
     while (this.processing.size < this.workers && this.queue.length > 0) {
-      const key = this.queue.shift() as string;
+      const key = this.queue.shift();
+      if (key === undefined) break;
       const enqueuedAt = this.queued.get(key) ?? this.clock.now().getTime();
       this.queued.delete(key);
       this.processing.add(key);

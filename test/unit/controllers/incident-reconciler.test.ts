@@ -117,7 +117,10 @@ describe('controllers/incident-reconciler', () => {
     const world = new World();
     const clock = new FakeClock(T0);
     healthyTarget(world);
-    world.incidents = [anIncident()];
+    // A crash-loop incident: pod health is its symptom (an APIOutage needs a health signal to resolve by itself).
+    const incident = anIncident();
+    incident.spec.runbook = 'CrashLoop';
+    world.incidents = [incident];
     const r = reconciler(world, clock);
     await r.reconcile(key());
     const first = world.incidents[0]!.status!;
