@@ -49,7 +49,7 @@ export const IdentKeyWords: ReadonlySet<string> = words(`
 
 const ErrorClassSuffix = /(?:Exception|Error|Throwable|Fault|Failure|Warning|Timeout|Panic|Rejection|Violation|Conflict|Interrupt|Abort|Exit)$/;
 /** Tokens with digits that are technical words: v2, k8s, utf8, sha256, int64, ipv4, http2, base64, x86_64. */
-const TechnicalMixed = /^(?:v\d{1,2}|x\d{1,4}|[1-5]xx|k8s|k3s|utf-?8|utf16|sha\d{1,3}|md5|u?int\d{1,2}|float\d{2}|ipv[46]|http[23]|h2c?|base64|oauth2|x86_64|x86|arm64|amd64|aarch64|s3|ec2|sigusr[12]|tls1|e2e|i18n|l10n|log4j|slf4j|pg\d{1,2}|jdk\d{1,2}|java\d{1,2}|es\d{1,4}|python3|py3|node\d{1,2}|psycopg2?|pg8000|log4j2)$/i;
+const TechnicalMixed = /^(?:v\d{1,2}|x\d{1,4}|p[0-4]|sev[0-5]|[1-5]xx|k8s|k3s|utf-?8|utf16|sha\d{1,3}|md5|u?int\d{1,2}|float\d{2}|ipv[46]|http[23]|h2c?|base64|oauth2|x86_64|x86|arm64|amd64|aarch64|s3|ec2|sigusr[12]|tls1|e2e|i18n|l10n|log4j|slf4j|pg\d{1,2}|jdk\d{1,2}|java\d{1,2}|es\d{1,4}|python3|py3|node\d{1,2}|psycopg2?|pg8000|log4j2)$/i;
 
 const placeholderAlternation = AllPlaceholders.join('|');
 const TokenRe = new RegExp(String.raw`(${placeholderAlternation})|(${Sentinel.source})|([\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}]+)*)|(\s+)|([\s\S])`, 'gu');
