@@ -117,7 +117,11 @@ export interface QueryTerminationStatus {
   verification?: TerminationVerification;
 }
 
-const optional = <K extends string>(key: K, v: string | null): Partial<Record<K, string>> => (v === null ? {} : ({ [key]: v } as Partial<Record<K, string>>));
+const optional = <K extends string>(key: K, v: string | null): Partial<Record<K, string>> => {
+  const out: Partial<Record<K, string>> = {};
+  if (v !== null) out[key] = v;
+  return out;
+};
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

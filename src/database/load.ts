@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { fingerprintSql } from '../redact/sql-fingerprint.js';
 import { runReadOnly, sqlErrorSummary } from './read-only.js';
 import { BACKEND_START_ISO, redactIdentity } from './session-columns.js';
-import { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats, type OpenTransaction, type TransactionReport } from '../api/database-evidence.js';
+import { LoadSection, type DatabaseLoadReport, type LoadSectionError, type SessionSummary, type OpenTransaction, type TransactionReport } from '../api/database-evidence.js';
 
 export { LoadSection, type BlockingPair, type ConnectionUsage, type DatabaseLoadReport, type LoadSectionError, type LongRunningQuery, type OldestTransaction, type SessionSummary, type TableScanStats, type OpenTransaction, type TransactionReport } from '../api/database-evidence.js';
 
@@ -235,7 +235,7 @@ export async function diagnoseDatabaseLoad(client: pg.ClientBase, opts: Database
     const byState: Record<string, number> = {};
     const raw = r['by_state'];
     if (raw !== null && typeof raw === 'object') {
-      for (const [state, n] of Object.entries(raw as Record<string, unknown>)) byState[state] = num(n) ?? 0;
+      for (const [state, n] of Object.entries(raw)) byState[state] = num(n) ?? 0;
     }
     const used = Object.values(byState).reduce((sum, n) => sum + n, 0);
     const usable = Math.max(1, maxConnections - reserved);

@@ -196,9 +196,9 @@ export async function terminateSession(client: pg.ClientBase, target: TerminateT
         protectedList(opts.protectedRoles), target.pid, target.backendStart, [...target.databases], target.why, target.thresholdSeconds, waitMs,
       ]);
       await client.query('COMMIT');
-      const row = result.rows[0] as { terminated?: unknown } | undefined;
-      if (row === undefined) return { terminated: false, reason: TerminationResult.NoMatchingSession };
-      if (row.terminated === true) return { terminated: true, reason: TerminationResult.Terminated };
+      const row: unknown = result.rows[0];
+      if (typeof row !== 'object' || row === null) return { terminated: false, reason: TerminationResult.NoMatchingSession };
+      if ('terminated' in row && row.terminated === true) return { terminated: true, reason: TerminationResult.Terminated };
       return { terminated: false, reason: TerminationResult.NotExitedInTime };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -44,7 +44,7 @@ export interface TerminationPassDeps {
   budget: BudgetPolicy;
   verifySeconds: number;
   protectedRoles?: readonly string[];
-  sleep?(ms: number): Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
   log?: { info(message: string, meta?: Record<string, unknown>): void };
 }
 
