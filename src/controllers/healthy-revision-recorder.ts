@@ -1,11 +1,13 @@
 /**
  * Records the newest revision proven healthy (Available, all replicas updated and ready for a stable
  * window) in the Deployment's `runbook.dev/last-known-good` annotation, so "last known good" survives
- * operator restarts. Only opted-in Deployments and Deployments targeted by an open Incident.
+ * operator restarts. Only opted-in Deployments (AUTO_ROLLBACK_SELECTOR or runbook.dev/remediation=enabled, on
+ * the Deployment or its Namespace) and Deployments targeted by an open Incident.
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { OperatorConfig } from '../config.js';
 import { isOptedIn } from '../decide/crashloop-detect.js';
+import { REMEDIATION_ENABLED, REMEDIATION_LABEL } from '../decide/remediation-consent.js';
 import { assessHealthyRevision, LAST_KNOWN_GOOD_ANNOTATION } from '../decide/rollout-history.js';
 import { ownedReplicaSets } from '../decide/replica-sets.js';
 import { mergePatch } from '../kube/clients.js';
@@ -20,7 +22,11 @@ export class HealthyRevisionRecorder {
   /** When each Deployment (uid + generation) was first seen healthy; a restart conservatively restarts the window. */
   private readonly healthySince = new Map<string, { key: string; since: Date }>();
 
-  constructor(private readonly d: { caches: Caches; apps: k8s.AppsV1Api; config: OperatorConfig; log: Logger; clock: Clock }) {}
+  /**
+   * signalsHealthy (issue 14): false while the Deployment's health signals are not all Healthy for its current
+   * revision — a release serving 5xx with Ready pods is not "known good". undefined: it has no signals.
+   */
+  constructor(private readonly d: { caches: Caches; apps: k8s.AppsV1Api; config: OperatorConfig; log: Logger; clock: Clock; signalsHealthy?: (namespace: string, name: string) => boolean | undefined }) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
@@ -28,11 +34,13 @@ export class HealthyRevisionRecorder {
     if (!deployment) { this.healthySince.delete(key); return; }
     const nsLabels = this.d.caches.namespaces.get(undefined, namespace)?.metadata?.labels;
     const relevant = isOptedIn(deployment.metadata?.labels, nsLabels, { label: this.d.config.autoRollbackLabel, value: this.d.config.autoRollbackValue })
+      || isOptedIn(deployment.metadata?.labels, nsLabels, { label: REMEDIATION_LABEL, value: REMEDIATION_ENABLED })
       || !!openIncidentFor(this.d.caches, namespace, name);
     if (!relevant) { this.healthySince.delete(key); return; }
     const now = this.d.clock.now();
     const stateKey = `${deployment.metadata?.uid}/${deployment.metadata?.generation}/${deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']}`;
     if (!isDeploymentHealthy(deployment)) { this.healthySince.delete(key); return; }
+    if (this.d.signalsHealthy?.(namespace, name) === false) { this.healthySince.delete(key); return { requeueAfterMs: Math.max(100, this.d.config.signals.intervalMs) }; }
     let seen = this.healthySince.get(key);
     if (!seen || seen.key !== stateKey) { seen = { key: stateKey, since: now }; this.healthySince.set(key, seen); }
     const replicaSets = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name)).map((o) => o.replicaSet);

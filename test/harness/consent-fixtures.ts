@@ -5,13 +5,16 @@ export const OPT_IN_REMEDIATION = { 'runbook.dev/remediation': 'enabled' } as co
 
 export interface BrokenTarget { name: string; good: string; bad: string }
 
-/** Revision 1 healthy and recorded as last known good (needs a running operator), then revision 2 crash-looping. */
-export async function provenThenBroken(ns: string, name: string, labels: Record<string, string> = {}): Promise<BrokenTarget> {
+/**
+ * Revision 1 healthy and — for an opted-in Deployment (the operator records only those) — recorded as last known
+ * good (needs a running operator), then revision 2 crash-looping.
+ */
+export async function provenThenBroken(ns: string, name: string, labels: Record<string, string> = {}, opts: { recorded?: boolean } = {}): Promise<BrokenTarget> {
   const good = `example.test/${name}:1.0.0`;
   const bad = `example.test/${name}:2.0.0-bad`;
   await applyDeployment({ name, namespace: ns, image: good, replicas: 2, labels });
   await waitForHealthy(ns, name, good);
-  await waitForLastKnownGood(ns, name, 1, 60_000);
+  if (opts.recorded !== false) await waitForLastKnownGood(ns, name, 1, 60_000);
   await applyDeployment({ name, namespace: ns, image: bad, replicas: 2, labels, crashLoop: true });
   await waitForRevision(ns, name, 2);
   await waitForCrashLoop(ns, name, { image: bad });

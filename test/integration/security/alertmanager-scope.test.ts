@@ -62,18 +62,20 @@ describe('security: Alertmanager intake scope and limits (operator process)', fu
   let port: number;
 
   before(async () => {
-    ns = await createTestNamespace('sec-am');
-    unwatched = await createTestNamespace('sec-am-unwatched');
-    tokenDir = mkdtempSync(join(tmpdir(), 'incop-am-scope-'));
-    writeFileSync(join(tokenDir, 'token'), `${token}\n`, { mode: 0o600 });
-    op = startOperatorProcess({
-      namespaces: [ns], leaseName: lease(),
-      env: { ...ALL_LISTENERS_ENV, ALERTMANAGER_TOKEN_FILE: join(tokenDir, 'token'), ALERTMANAGER_INCIDENTS_PER_MINUTE: '4', ALERTMANAGER_SENDER_BURST: '1000' },
-    });
-    port = await listenerPort(op, 'alertmanager');
-    await op.waitForLog(/leading: workers started/);
-    t.optedIn = await provenThenBroken(ns, 'am-opted-in', OPT_IN_REMEDIATION);
-    t.unlabeled = await provenThenBroken(ns, 'am-unlabeled');
+    try {
+      ns = await createTestNamespace('sec-am');
+      unwatched = await createTestNamespace('sec-am-unwatched');
+      tokenDir = mkdtempSync(join(tmpdir(), 'incop-am-scope-'));
+      writeFileSync(join(tokenDir, 'token'), `${token}\n`, { mode: 0o600 });
+      op = startOperatorProcess({
+        namespaces: [ns], leaseName: lease(),
+        env: { ...ALL_LISTENERS_ENV, ALERTMANAGER_TOKEN_FILE: join(tokenDir, 'token'), ALERTMANAGER_INCIDENTS_PER_MINUTE: '4', ALERTMANAGER_SENDER_BURST: '1000' },
+      });
+      port = await listenerPort(op, 'alertmanager');
+      await op.waitForLog(/leading: workers started/);
+      t.optedIn = await provenThenBroken(ns, 'am-opted-in', OPT_IN_REMEDIATION);
+      t.unlabeled = await provenThenBroken(ns, 'am-unlabeled', {}, { recorded: false });
+    } catch (e) { failed = true; throw e; }
   });
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {

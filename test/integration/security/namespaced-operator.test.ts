@@ -20,14 +20,16 @@ describe('security: the operator under the namespaced RBAC variant (operator pro
   let failed = false;
 
   before(async () => {
-    watched = await createTestNamespace('sec-nsop', { 'runbook.dev/remediation': 'enabled' });
-    opNs = `sec-nsop-op-${randomBytes(3).toString('hex')}`;
-    await installNamespacedRbac(opNs, [watched]);
-    op = startOperatorProcess({
-      namespaces: [watched], leaseName: `${watched}-nsop`,
-      env: { KUBECONFIG: serviceAccountKubeconfig('incident-operator', opNs), OPERATOR_NAMESPACE: opNs },
-    });
-    await op.waitForLog(/leading: workers started/, 90_000);
+    try {
+      watched = await createTestNamespace('sec-nsop', { 'runbook.dev/remediation': 'enabled' });
+      opNs = `sec-nsop-op-${randomBytes(3).toString('hex')}`;
+      await installNamespacedRbac(opNs, [watched]);
+      op = startOperatorProcess({
+        namespaces: [watched], leaseName: `${watched}-nsop`,
+        env: { KUBECONFIG: serviceAccountKubeconfig('incident-operator', opNs), OPERATOR_NAMESPACE: opNs },
+      });
+      await op.waitForLog(/leading: workers started/, 90_000);
+    } catch (e) { failed = true; throw e; }
   });
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {

@@ -13,31 +13,40 @@ import { createIncident, sleep, waitForIncidentPhase, type Json } from '../../ha
 import { OPT_IN_REMEDIATION, provenThenBroken, revisionAndImage, unprovenThenBroken, type BrokenTarget } from '../../harness/consent-fixtures.js';
 
 describe('security: remediation needs the owner\'s consent (operator process)', function () {
-  let ns: string;
+  // One namespace per target: several crash-looping Deployments in one namespace read as a shared cause.
+  const nsOf: Record<string, string> = {};
   let op: OperatorProcess | undefined;
   let failed = false;
-  const lease = () => `${ns}-consent`;
+  const lease = () => `${nsOf.optedIn}-consent`;
   const t: Record<string, BrokenTarget> = {};
+  const keys = ['noLkg', 'noLkgAllowed', 'toRev', 'optedIn', 'unlabeled', 'optedOut'] as const;
 
   before(async () => {
-    ns = await createTestNamespace('sec-consent');
-    // Unproven targets first, before any operator runs: nothing records their healthy revisions.
-    t.noLkg = await unprovenThenBroken(ns, 'no-lkg', OPT_IN_REMEDIATION);
-    t.noLkgAllowed = await unprovenThenBroken(ns, 'no-lkg-allowed', OPT_IN_REMEDIATION);
-    t.toRev = await unprovenThenBroken(ns, 'to-rev', OPT_IN_REMEDIATION, 1);
-    op = startOperatorProcess({ namespaces: [ns], leaseName: lease() });
-    await op.waitForLog(/leading: workers started/);
-    t.optedIn = await provenThenBroken(ns, 'opted-in', OPT_IN_REMEDIATION);
-    t.unlabeled = await provenThenBroken(ns, 'unlabeled');
-    t.optedOut = await provenThenBroken(ns, 'opted-out', { 'runbook.dev/remediation': 'disabled' });
+    try {
+      for (const k of keys) nsOf[k] = await createTestNamespace('sec-consent');
+      // Unproven targets first, before any operator runs: nothing records their healthy revisions.
+      [t.noLkg, t.noLkgAllowed, t.toRev] = await Promise.all([
+        unprovenThenBroken(nsOf.noLkg!, 'no-lkg', OPT_IN_REMEDIATION),
+        unprovenThenBroken(nsOf.noLkgAllowed!, 'no-lkg-allowed', OPT_IN_REMEDIATION),
+        unprovenThenBroken(nsOf.toRev!, 'to-rev', OPT_IN_REMEDIATION, 1),
+      ]);
+      op = startOperatorProcess({ namespaces: Object.values(nsOf), leaseName: lease() });
+      await op.waitForLog(/leading: workers started/);
+      [t.optedIn, t.unlabeled, t.optedOut] = await Promise.all([
+        provenThenBroken(nsOf.optedIn!, 'opted-in', OPT_IN_REMEDIATION),
+        provenThenBroken(nsOf.unlabeled!, 'unlabeled', {}, { recorded: false }),
+        provenThenBroken(nsOf.optedOut!, 'opted-out', { 'runbook.dev/remediation': 'disabled' }, { recorded: false }),
+      ]);
+    } catch (e) { failed = true; throw e; }
   });
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
     await stopOperators([op], failed);
-    if (ns) { await deleteLease(lease()); await deleteNamespace(ns); }
+    if (nsOf.optedIn) await deleteLease(lease());
+    for (const n of Object.values(nsOf)) await deleteNamespace(n);
   });
 
-  async function expectUntouched(target: BrokenTarget, revision = 2): Promise<void> {
+  async function expectUntouched(ns: string, target: BrokenTarget, revision = 2): Promise<void> {
     await sleep(1500); // a late patch would land by now
     const after = await revisionAndImage(ns, target.name);
     expect(after.revision, `${target.name} revision`).to.equal(revision);
@@ -46,62 +55,62 @@ describe('security: remediation needs the owner\'s consent (operator process)', 
   }
 
   it('an opted-in Deployment (runbook.dev/remediation=enabled) is rolled back to its last known good', async () => {
-    await createIncident({ name: 'opted-in', namespace: ns, target: t.optedIn!.name });
-    const inc = await waitForIncidentPhase(ns, 'opted-in', ['Monitoring', 'Resolved'], 60_000);
+    await createIncident({ name: 'opted-in', namespace: nsOf.optedIn!, target: t.optedIn!.name });
+    const inc = await waitForIncidentPhase(nsOf.optedIn!, 'opted-in', ['Monitoring', 'Resolved'], 60_000);
     expect(inc.status.remediation).to.include({ state: 'Succeeded', toRevision: 1 });
-    const after = await revisionAndImage(ns, t.optedIn!.name);
+    const after = await revisionAndImage(nsOf.optedIn!, t.optedIn!.name);
     expect(after.revision).to.equal(3);
     expect(after.image).to.equal(t.optedIn!.good);
   });
 
   it('a Deployment without the label is diagnosed and escalated with RemediationNotPermitted, never patched', async () => {
-    await createIncident({ name: 'unlabeled', namespace: ns, target: t.unlabeled!.name });
-    const inc: Json = await waitForIncidentPhase(ns, 'unlabeled', 'Escalated', 60_000);
+    await createIncident({ name: 'unlabeled', namespace: nsOf.unlabeled!, target: t.unlabeled!.name });
+    const inc: Json = await waitForIncidentPhase(nsOf.unlabeled!, 'unlabeled', 'Escalated', 60_000);
     expect(inc.status.diagnosis.proposal.action, 'still diagnosed: the rollback is what it would do').to.equal('Rollback');
     expect(inc.status.remediation.reason).to.equal('RemediationNotPermitted');
     expect(inc.status.remediation.message).to.include('runbook.dev/remediation=enabled');
     expect(inc.status.phaseReason).to.be.a('string');
-    await expectUntouched(t.unlabeled!);
+    await expectUntouched(nsOf.unlabeled!, t.unlabeled!);
   });
 
   it('a Deployment that opted out (runbook.dev/remediation=disabled) is never patched', async () => {
-    await createIncident({ name: 'opted-out', namespace: ns, target: t.optedOut!.name });
-    const inc: Json = await waitForIncidentPhase(ns, 'opted-out', 'Escalated', 60_000);
+    await createIncident({ name: 'opted-out', namespace: nsOf.optedOut!, target: t.optedOut!.name });
+    const inc: Json = await waitForIncidentPhase(nsOf.optedOut!, 'opted-out', 'Escalated', 60_000);
     expect(inc.status.remediation.reason).to.equal('RemediationNotPermitted');
     expect(inc.status.remediation.message).to.include('opted out');
-    await expectUntouched(t.optedOut!);
+    await expectUntouched(nsOf.optedOut!, t.optedOut!);
   });
 
   it('without a recorded last known good the rollback is refused (UnverifiedRevision) and escalated', async () => {
-    await createIncident({ name: 'no-lkg', namespace: ns, target: t.noLkg!.name });
-    const inc: Json = await waitForIncidentPhase(ns, 'no-lkg', 'Escalated', 60_000);
+    await createIncident({ name: 'no-lkg', namespace: nsOf.noLkg!, target: t.noLkg!.name });
+    const inc: Json = await waitForIncidentPhase(nsOf.noLkg!, 'no-lkg', 'Escalated', 60_000);
     expect(inc.status.diagnosis.history.lastKnownGood.source).to.equal('PreviousRevisionFallback');
     expect(inc.status.remediation).to.include({ state: 'Refused', reason: 'UnverifiedRevision' });
     expect(inc.status.remediation.message).to.include('allowUnverified');
-    await expectUntouched(t.noLkg!);
+    await expectUntouched(nsOf.noLkg!, t.noLkg!);
   });
 
   it('spec.rollback.allowUnverified: true allows the previous revision', async () => {
-    await createIncident({ name: 'no-lkg-allowed', namespace: ns, target: t.noLkgAllowed!.name, rollback: { policy: 'Automatic', allowUnverified: true } as never });
-    const inc = await waitForIncidentPhase(ns, 'no-lkg-allowed', ['Monitoring', 'Resolved'], 60_000);
+    await createIncident({ name: 'no-lkg-allowed', namespace: nsOf.noLkgAllowed!, target: t.noLkgAllowed!.name, rollback: { policy: 'Automatic', allowUnverified: true } as never });
+    const inc = await waitForIncidentPhase(nsOf.noLkgAllowed!, 'no-lkg-allowed', ['Monitoring', 'Resolved'], 60_000);
     expect(inc.status.remediation).to.include({ state: 'Succeeded', toRevision: 1 });
-    const after = await revisionAndImage(ns, t.noLkgAllowed!.name);
+    const after = await revisionAndImage(nsOf.noLkgAllowed!, t.noLkgAllowed!.name);
     expect([after.revision, after.image]).to.deep.equal([3, t.noLkgAllowed!.good]);
   });
 
   it('spec.rollback.toRevision of a revision never recorded healthy is refused', async () => {
-    await createIncident({ name: 'to-rev-unrecorded', namespace: ns, target: t.toRev!.name, rollback: { toRevision: 1 } });
-    const inc: Json = await waitForIncidentPhase(ns, 'to-rev-unrecorded', 'Escalated', 60_000);
+    await createIncident({ name: 'to-rev-unrecorded', namespace: nsOf.toRev!, target: t.toRev!.name, rollback: { toRevision: 1 } });
+    const inc: Json = await waitForIncidentPhase(nsOf.toRev!, 'to-rev-unrecorded', 'Escalated', 60_000);
     expect(inc.status.remediation).to.include({ state: 'Refused', reason: 'UnverifiedRevision' });
     expect(inc.status.remediation.message).to.include('spec.rollback.toRevision 1');
-    await expectUntouched(t.toRev!);
+    await expectUntouched(nsOf.toRev!, t.toRev!);
   });
 
   it('spec.rollback.toRevision of a revision that does not exist is refused, even with allowUnverified', async () => {
-    await createIncident({ name: 'to-rev-missing', namespace: ns, target: t.toRev!.name, rollback: { toRevision: 7, allowUnverified: true } as never });
-    const inc: Json = await waitForIncidentPhase(ns, 'to-rev-missing', 'Escalated', 60_000);
+    await createIncident({ name: 'to-rev-missing', namespace: nsOf.toRev!, target: t.toRev!.name, rollback: { toRevision: 7, allowUnverified: true } as never });
+    const inc: Json = await waitForIncidentPhase(nsOf.toRev!, 'to-rev-missing', 'Escalated', 60_000);
     expect(inc.status.remediation.state).to.equal('Refused');
     expect(inc.status.remediation.reason).to.be.oneOf(['RevisionNotFound']);
-    await expectUntouched(t.toRev!);
+    await expectUntouched(nsOf.toRev!, t.toRev!);
   });
 });
