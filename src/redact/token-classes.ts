@@ -136,8 +136,10 @@ function classify(word: string): WordClass {
   const cached = wordCache.get(word);
   if (cached) return cached;
   const safe = isSafeWord(word);
-  const technical = safe && (isTechnicalWord(stripPossessive(word)) || UpperWords.has(word) || /[_\p{Lu}]/u.test(word.slice(1)));
-  const result: WordClass = { safe, technical, placeholder: safe ? word : placeholderFor(word), context: contextCandidate(word) };
+  const context = contextCandidate(word);
+  // Context words are labels (`member`, `diagnosis`): kept when safe, and they end the context before them.
+  const technical = safe && (isTechnicalWord(stripPossessive(word)) || UpperWords.has(word) || /[_\p{Lu}]/u.test(word.slice(1)) || context !== undefined);
+  const result: WordClass = { safe, technical, placeholder: safe ? word : placeholderFor(word), context };
   if (wordCache.size >= MaxCachedWords) wordCache.clear();
   wordCache.set(word, result);
   return result;
