@@ -17,6 +17,9 @@ import { buildEscalator, buildRoutes } from './escalate/wiring.js';
 import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-log.js';
 import { CrashLoopDetector } from './controllers/crashloop-detector.js';
 import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder.js';
+import { SignalWatcher } from './controllers/signal-watcher.js';
+import { SignalEvaluator } from './signals/signal-evaluator.js';
+import { incidentSignals } from './signals/incident-signals.js';
 import { IncidentReconciler } from './controllers/incident-reconciler.js';
 import { runDiagnosis } from './diagnose/run-diagnosis.js';
 import { checkDatabase } from './diagnose/database-checks.js';
@@ -132,12 +135,16 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const incidentQueue = new WorkQueue(queueOpts('incident'));
   const crashLoopQueue = new WorkQueue(queueOpts('crashloop'));
   const healthyQueue = new WorkQueue(queueOpts('healthy-revision'));
-  const queues = [incidentQueue, crashLoopQueue, healthyQueue];
+  const signalQueue = new WorkQueue(queueOpts('signals'));
+  const queues = [incidentQueue, crashLoopQueue, healthyQueue, signalQueue];
 
   const incidentLog = opts.onStatusWritten === undefined && config.incidentLogDatabaseUrlFile
     ? await openIncidentLog(config.incidentLogDatabaseUrlFile, log, process.env) : undefined;
   const events = new KubeEventRecorder(clients.core, log, clock);
   const escalatorFactory = opts.escalator === undefined ? buildEscalator(config, log) : opts.escalator;
+  // Health signals (Prometheus queries, HTTP probes): one evaluator for the watcher, the diagnosis and monitoring.
+  const signalEvaluator = new SignalEvaluator({ config: config.signals, operatorNamespace: config.operatorNamespace, core: clients.core, clock });
+  const evaluateSignals = incidentSignals(signalEvaluator);
   const remediator = new RunbookRemediator({
     apps: clients.apps, core: clients.core, config, log, clock,
     namespaceLabels: (ns) => caches.namespaces.get(undefined, ns)?.metadata?.labels,
@@ -160,10 +167,12 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true });
       return { healthy: !!ev.connectivity?.reachable && !!ev.load && ev.load.longRunningQueries.length === 0, summary: ev.summary };
     },
-    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000 }, incident, target, others),
+    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals }, incident, target, others),
+    evaluateSignals,
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });
-  const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock });
+  const signalWatcher = new SignalWatcher({ caches, incidents: incidentClient, config, log, clock, evaluator: signalEvaluator });
+  const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock, signalsHealthy: signalWatcher.signalsHealthy });
 
   // Event → key mapping (callbacks only enqueue), limited to the watched namespaces.
   const watched = (ns: string | undefined) => !!ns && (!config.watchNamespaces || config.watchNamespaces.includes(ns));
@@ -174,6 +183,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     const key = keyOf(ns, name);
     crashLoopQueue.add(key);
     healthyQueue.add(key);
+    signalQueue.add(key);
     for (const k of incidentsTargeting(ns, name)) incidentQueue.add(k);
   };
   const onIncident = (i: k8s.KubernetesObject) => {
@@ -216,6 +226,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     incidentQueue.run(config.workers, incidentReconciler.reconcile);
     crashLoopQueue.run(config.workers, detector.reconcile);
     healthyQueue.run(1, recorder.reconcile);
+    signalQueue.run(config.workers, signalWatcher.reconcile);
     for (const i of incidentsInf.list()) onIncident(i);
     for (const d of deploymentsInf.list()) deploymentChanged(d.metadata!.namespace!, d.metadata!.name!);
     log.info('leading: workers started', { workers: config.workers });

@@ -22,7 +22,11 @@ export class HealthyRevisionRecorder {
   /** When each Deployment (uid + generation) was first seen healthy; a restart conservatively restarts the window. */
   private readonly healthySince = new Map<string, { key: string; since: Date }>();
 
-  constructor(private readonly d: { caches: Caches; apps: k8s.AppsV1Api; config: OperatorConfig; log: Logger; clock: Clock }) {}
+  /**
+   * signalsHealthy (issue 14): false while the Deployment's health signals are not all Healthy for its current
+   * revision — a release serving 5xx with Ready pods is not "known good". undefined: it has no signals.
+   */
+  constructor(private readonly d: { caches: Caches; apps: k8s.AppsV1Api; config: OperatorConfig; log: Logger; clock: Clock; signalsHealthy?: (namespace: string, name: string) => boolean | undefined }) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
@@ -36,6 +40,7 @@ export class HealthyRevisionRecorder {
     const now = this.d.clock.now();
     const stateKey = `${deployment.metadata?.uid}/${deployment.metadata?.generation}/${deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']}`;
     if (!isDeploymentHealthy(deployment)) { this.healthySince.delete(key); return; }
+    if (this.d.signalsHealthy?.(namespace, name) === false) { this.healthySince.delete(key); return { requeueAfterMs: Math.max(100, this.d.config.signals.intervalMs) }; }
     let seen = this.healthySince.get(key);
     if (!seen || seen.key !== stateKey) { seen = { key: stateKey, since: now }; this.healthySince.set(key, seen); }
     const replicaSets = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name)).map((o) => o.replicaSet);

@@ -8,6 +8,7 @@ import { ConditionType, Label, Reason } from '../api/reasons.js';
 import { computeDeadlines, slaState, type DeadlineOptions } from '../decide/sla.js';
 import { decidePhase, type PhaseDecision } from '../decide/incident-phase.js';
 import { parseTime } from '../decide/time.js';
+import { combineVerdicts } from '../decide/health-signals.js';
 import type { TargetSnapshot } from '../ports/target.js';
 import type { Escalator } from '../ports/escalation.js';
 import { condition, note, transition, type ReconcileContext } from './reconcile-context.js';
@@ -24,6 +25,9 @@ export function openIncident(ctx: ReconcileContext, escalator: Escalator | undef
   status.phase = 'Pending';
   if (incident.metadata.labels?.[Label.createdBy] === 'crashloop-detector') {
     note(ctx, { type: 'Detected', reason: Reason.CrashLoopDetected, message: incident.spec.description ?? incident.spec.summary, warn: true });
+  }
+  if (incident.metadata.labels?.[Label.createdBy] === 'signal-watcher') {
+    note(ctx, { type: 'Detected', reason: Reason.SignalBreachDetected, message: incident.spec.description ?? incident.spec.summary, warn: true });
   }
   note(ctx, { type: 'Opened', reason: Reason.Opened, message: `${incident.spec.severity} incident opened: acknowledge by ${status.acknowledgeBy}, respond by ${status.respondBy}` });
 }
@@ -67,7 +71,24 @@ function podHealthStatus(t: TargetSnapshot): PodHealthStatus {
   };
 }
 
-export interface PhaseSettings { monitorWindowSeconds: number; monitorTimeoutSeconds: number }
+export interface PhaseSettings {
+  monitorWindowSeconds: number;
+  monitorTimeoutSeconds: number;
+  /** SYMPTOMS_REQUIRE_SIGNALS: a symptoms Incident without signals waits for a person. */
+  symptomsRequireSignals?: boolean;
+}
+
+/** An APIOutage opened by a person or an alert (not a crash loop) where nothing was remediated: readiness cannot show recovery. */
+function aboutSymptoms(ctx: ReconcileContext, remediation: RemediationStatus): boolean {
+  const runbook = ctx.incident.spec.runbook ?? 'APIOutage';
+  return runbook === 'APIOutage' && ctx.incident.metadata.labels?.[Label.createdBy] !== 'crashloop-detector' && remediation.state !== 'Succeeded';
+}
+
+function signalFacts(ctx: ReconcileContext): { configured: boolean; allHealthy: boolean; summary: string } | undefined {
+  const s = ctx.status.signals;
+  if (!s || s.verdicts.length === 0) return undefined;
+  return { configured: true, allHealthy: combineVerdicts(s.verdicts).allHealthy, summary: s.summary };
+}
 
 /** phase: asks decidePhase (which owns every transition and the monitoring clock) and applies its answer. */
 export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): PhaseDecision {
@@ -90,6 +111,8 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
     healthySince: parseTime(remediation.healthySince),
     monitorWindowSeconds: settings.monitorWindowSeconds,
     monitorTimeoutSeconds: settings.monitorTimeoutSeconds,
+    signals: signalFacts(ctx),
+    symptomsNeedSignals: settings.symptomsRequireSignals === true && aboutSymptoms(ctx, remediation),
   });
   const from = ctx.status.phase;
   if (decision.phase !== from) {
@@ -112,6 +135,9 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
       monitoringStartedAt: decision.clock.monitoringStartedAt?.toISOString(),
       healthySince: decision.clock.healthySince?.toISOString(),
     };
+  }
+  if (decision.reason === Reason.WaitingForSignals && decision.phase === from) {
+    condition(ctx, { type: ConditionType.SignalsHealthy, status: 'Unknown', reason: Reason.WaitingForSignals, message: decision.message });
   }
   ctx.requeue.push(decision.requeueAfterMs);
   // Entering Monitoring starts the healthy window now, not one reconcile later.

@@ -37,6 +37,16 @@ export interface PhaseInput {
   healthySince?: Date;
   monitorWindowSeconds: number;
   monitorTimeoutSeconds: number;
+  /**
+   * Health signals (spec.signals or the Deployment's annotation), when evaluated: recovered needs pods healthy
+   * AND every signal Healthy (Unknown is not healthy). Absent: no signal is configured.
+   */
+  signals?: { configured: boolean; allHealthy: boolean; summary: string };
+  /**
+   * The incident is about symptoms pod readiness cannot show (an APIOutage a person or an alert opened, where
+   * nothing was remediated): without a signal it never resolves by itself, it waits for a person.
+   */
+  symptomsNeedSignals?: boolean;
 }
 
 export interface PhaseDecision {
@@ -138,6 +148,7 @@ function afterRemediation(input: PhaseInput): PhaseDecision {
 function recoverWhileEscalated(input: PhaseInput): PhaseDecision {
   const { now } = input;
   if (!input.hasTarget || !input.target?.exists || !input.target.healthy) return { phase: 'Escalated', reason: '', message: '', healthySince: undefined };
+  if (waitsForSignals(input) || (input.signals?.configured && !input.signals.allHealthy)) return { phase: 'Escalated', reason: '', message: '', healthySince: undefined };
   const since = input.healthySince ?? now;
   const due = since.getTime() + input.monitorWindowSeconds * 1000;
   if (now.getTime() >= due) {
@@ -146,16 +157,32 @@ function recoverWhileEscalated(input: PhaseInput): PhaseDecision {
   return { phase: 'Escalated', reason: '', message: '', healthySince: since, requeueAfterMs: due - now.getTime() };
 }
 
+/** A symptoms incident without any signal: pod readiness alone never resolves it. */
+function waitsForSignals(input: PhaseInput): boolean {
+  return input.symptomsNeedSignals === true && !input.signals?.configured;
+}
+
 function monitor(input: PhaseInput): PhaseDecision {
   const { now } = input;
   const started = input.monitoringStartedAt ?? now;
-  const healthy = input.hasTarget ? input.target?.healthy === true : input.databaseHealthy !== false;
+  if (waitsForSignals(input)) {
+    // No timeout: nothing was remediated, so there is nothing to time out; the SLA deadlines escalate.
+    return {
+      phase: 'Monitoring', reason: Reason.WaitingForSignals, monitoringStartedAt: started, healthySince: undefined,
+      message: 'waiting for a person to resolve (kubectl incident resolve) or for a health signal: no signal is configured ' +
+        '(spec.signals or the Deployment\'s runbook.dev/signals annotation), and ready pods do not show that the symptoms are gone',
+    };
+  }
+  const podsHealthy = input.hasTarget ? input.target?.healthy === true : input.databaseHealthy !== false;
+  const signalsHealthy = !input.signals?.configured || input.signals.allHealthy;
+  const healthy = podsHealthy && signalsHealthy;
   if (healthy) {
     const since = input.healthySince ?? now;
     const due = since.getTime() + input.monitorWindowSeconds * 1000;
     if (now.getTime() >= due) {
       const reason = input.remediation === 'Succeeded' ? Reason.RecoveredAfterRemediation : Reason.ResolvedAutomatically;
-      return { phase: 'Resolved', reason, message: `healthy for ${input.monitorWindowSeconds}s${input.target ? `: ${input.target.summary}` : ''}`, healthySince: since };
+      const signals = input.signals?.configured ? `; signals: ${input.signals.summary}` : '';
+      return { phase: 'Resolved', reason, message: `healthy for ${input.monitorWindowSeconds}s${input.target ? `: ${input.target.summary}` : ''}${signals}`.slice(0, 1024), healthySince: since };
     }
     return { phase: 'Monitoring', reason: '', message: '', healthySince: since, monitoringStartedAt: started, requeueAfterMs: due - now.getTime() };
   }
@@ -163,7 +190,7 @@ function monitor(input: PhaseInput): PhaseDecision {
   if (now.getTime() >= timeoutAt) {
     return {
       phase: 'Escalated', reason: Reason.MonitoringTimedOut,
-      message: `not healthy ${input.monitorTimeoutSeconds}s after remediation${input.target ? `: ${input.target.summary}` : ''}`,
+      message: `not healthy ${input.monitorTimeoutSeconds}s after remediation${input.target ? `: ${input.target.summary}` : ''}${input.signals?.configured && !signalsHealthy ? `; signals: ${input.signals.summary}` : ''}`.slice(0, 1024),
     };
   }
   return { phase: 'Monitoring', reason: '', message: '', monitoringStartedAt: started, healthySince: undefined, requeueAfterMs: Math.min(timeoutAt - now.getTime(), 30_000) };

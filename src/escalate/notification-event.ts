@@ -39,6 +39,11 @@ export function buildNotificationEvent(incident: Incident, status: IncidentStatu
   if (db?.connectivity) metrics.databaseLatencyMs = db.connectivity.totalLatencyMs;
   if (db?.load) metrics.longRunningQueries = db.load.longRunningQueries.length;
   if (db?.load?.connections) metrics.databaseConnections = `${db.load.connections.used}/${db.load.connections.maxConnections}`;
+  // Health signals, the runbook's "relevant metrics": each value (a number) and its verdict against the threshold.
+  for (const v of (status.signals ?? diagnosis?.signals)?.verdicts ?? []) {
+    metrics[`signal.${v.name}`] = v.value ?? 'Unknown';
+    metrics[`signal.${v.name}.verdict`] = v.verdict === 'Unknown' ? `Unknown (${v.reason ?? 'no value'})` : `${v.verdict} (breach when ${v.comparison} ${v.threshold})`;
+  }
   return {
     incidentUid: incident.metadata.uid ?? `${incident.metadata.namespace}/${incident.metadata.name}`,
     incidentName: incident.metadata.name,
