@@ -13,6 +13,11 @@ import yaml from 'js-yaml';
 
 type Schema = Record<string, unknown>;
 
+const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
+const schemaOf = (v: unknown): Schema => (isSchema(v) ? v : {});
+const schemasOf = (v: unknown): Schema[] | undefined => (Array.isArray(v) ? v.map(schemaOf) : undefined);
+const stringOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 const root = resolve(import.meta.dirname, '..');
 export const CRD_PATH = resolve(root, 'crds/incident.yaml');
 export const BEGIN = '# BEGIN status schema: generated from src/api by scripts/crd-status-schema.ts --write; do not edit';
@@ -44,8 +49,8 @@ export function generateStatusSchema(): Schema {
     path: resolve(root, 'src/api/incident.ts'), tsconfig: resolve(root, 'tsconfig.json'), type: 'IncidentStatus',
     expose: 'none', topRef: false, jsDoc: 'extended', skipTypeCheck: true, additionalProperties: true,
   });
-  const raw = gen.createSchema('IncidentStatus') as Schema;
-  const defs = (raw.definitions ?? {}) as Record<string, Schema>;
+  const raw: Schema = schemaOf(gen.createSchema('IncidentStatus'));
+  const defs: Record<string, Schema> = Object.fromEntries(Object.entries(schemaOf(raw.definitions)).map(([k, v]) => [k, schemaOf(v)]));
   return structural(raw, defs, '');
 }
 
@@ -58,9 +63,9 @@ function deref(s: Schema, defs: Record<string, Schema>): Schema {
 /** JSON Schema (draft 7) → a structural OpenAPI v3 schema as apiextensions.k8s.io/v1 accepts it. */
 function structural(input: Schema, defs: Record<string, Schema>, path: string): Schema {
   const s = deref(input, defs);
-  const description = (input.description ?? s.description) as string | undefined;
+  const description = stringOf(input.description) ?? stringOf(s.description);
   let out: Schema;
-  const variants = (s.anyOf ?? (Array.isArray(s.type) ? (s.type as string[]).map((t) => ({ type: t })) : undefined)) as Schema[] | undefined;
+  const variants = schemasOf(s.anyOf) ?? (Array.isArray(s.type) ? s.type.map((t: unknown) => ({ type: t })) : undefined);
   if (variants) {
     const nonNull = variants.filter((v) => v.type !== 'null');
     const merged = nonNull.length === 1 ? nonNull[0]! : mergeLiterals(nonNull.map((v) => deref(v, defs)));
@@ -69,15 +74,15 @@ function structural(input: Schema, defs: Record<string, Schema>, path: string): 
     out = { type: typeof s.const, enum: [s.const] };
   } else if (s.type === 'object') {
     out = { type: 'object' };
-    const props = s.properties as Record<string, Schema> | undefined;
+    const props = isSchema(s.properties) ? s.properties : undefined;
     if (props) {
-      out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, structural(v, defs, path ? `${path}.${k}` : k)]));
-      if (Array.isArray(s.required) && s.required.length) out.required = [...(s.required as string[])];
-    } else if (s.additionalProperties && typeof s.additionalProperties === 'object') {
-      out.additionalProperties = structural(s.additionalProperties as Schema, defs, `${path}.*`);
+      out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, structural(schemaOf(v), defs, path ? `${path}.${k}` : k)]));
+      if (Array.isArray(s.required) && s.required.length) out.required = s.required.filter((r): r is string => typeof r === 'string');
+    } else if (isSchema(s.additionalProperties)) {
+      out.additionalProperties = structural(s.additionalProperties, defs, `${path}.*`);
     }
   } else if (s.type === 'array') {
-    out = { type: 'array', items: structural((s.items ?? {}) as Schema, defs, `${path}[]`) };
+    out = { type: 'array', items: structural(schemaOf(s.items), defs, `${path}[]`) };
   } else if (s.type === 'number' || s.type === 'integer') {
     out = { type: INTEGER.test(path) ? 'integer' : 'number' };
   } else if (s.type === 'string') {
@@ -95,7 +100,7 @@ function structural(input: Schema, defs: Record<string, Schema>, path: string): 
 
 /** A union of string literals (enum). */
 function mergeLiterals(vs: Schema[]): Schema {
-  const values = vs.flatMap((v) => (v.const !== undefined ? [v.const] : Array.isArray(v.enum) ? v.enum : [undefined]));
+  const values: unknown[] = vs.flatMap((v): unknown[] => (v.const !== undefined ? [v.const] : Array.isArray(v.enum) ? v.enum : [undefined]));
   if (values.every((x) => typeof x === 'string')) return { type: 'string', enum: [...new Set(values)] };
   throw new Error(`union that is not a set of string literals: ${JSON.stringify(vs).slice(0, 160)}`);
 }
