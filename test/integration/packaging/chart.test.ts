@@ -109,6 +109,15 @@ describe('packaging: the Helm chart', function () {
     });
   });
 
+  it('the chart\'s CRDs are the repository\'s crds/ (installed by helm install, kept out of helm template)', async () => {
+    const withCrds = await manifestObjects({ yaml: (await helm(['template', 'x', ChartDir, '--include-crds'])).stdout });
+    const crds = withCrds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name).sort();
+    expect(crds).to.deep.equal(['escalationpolicies.runbook.dev', 'incidents.runbook.dev']);
+    const repo = await manifestObjects({ files: [join(repoRoot, 'crds')] });
+    for (const c of repo) expect(find(withCrds, 'CustomResourceDefinition', c.metadata.name).spec).to.deep.equal(c.spec);
+    expect((await manifestObjects({ yaml: await helmTemplate('x', OperatorNs) })).some((o) => o.kind === 'CustomResourceDefinition')).to.equal(false);
+  });
+
   it('deploy/ is the chart\'s rendered default (scripts/render-deploy.sh --check)', () => {
     const r = spawnSync('bash', [join(repoRoot, 'scripts/render-deploy.sh'), '--check'], { encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).to.equal(0);
