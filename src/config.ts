@@ -43,6 +43,8 @@ export interface OperatorConfig {
   logLevel: string;
   /** Only act on objects in these namespaces (all when undefined). */
   watchNamespaces?: string[];
+  /** Sharding (SHARD_COUNT, SHARD_INDEX): this instance handles only the namespaces whose hash falls in its shard. */
+  shard?: { count: number; index: number };
   /** Test-only failpoint: exit the process right after a rollback (or session termination) intent is recorded. */
   failpoint?: 'exit-after-rollback-intent' | 'exit-after-termination-intent';
   /** Separate listeners, each disabled when its port is unset (the intake also needs ALERTMANAGER_TOKEN_FILE). */
@@ -209,6 +211,7 @@ export function loadConfig(env: Env): OperatorConfig {
     pagerDutyEventsUrl: env.PAGERDUTY_EVENTS_URL || undefined,
     notify: notifyConfig(env),
     logLevel: env.LOG_LEVEL || 'info',
+    ...shardConfig(env),
     watchNamespaces: env.WATCH_NAMESPACES ? env.WATCH_NAMESPACES.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
     failpoint: env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-rollback-intent' || env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-termination-intent'
       ? env.INCIDENT_OPERATOR_FAILPOINT : undefined,
@@ -227,4 +230,11 @@ export function loadConfig(env: Env): OperatorConfig {
       : (env.PROTECTED_NAMESPACES || 'kube-*').split(',').map((x) => x.trim()).filter(Boolean),
     signals: signalsConfig(env),
   };
+}
+
+function shardConfig(env: Env): { shard?: { count: number; index: number } } {
+  const count = int(env, 'SHARD_COUNT', 1, 1, 64);
+  const index = int(env, 'SHARD_INDEX', 0, 0, 63);
+  if (index >= count) throw new ConfigError('SHARD_INDEX', `must be below SHARD_COUNT (${count})`);
+  return count > 1 ? { shard: { count, index } } : {};
 }

@@ -13,6 +13,7 @@ import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from './d
 import { controllerOwnerKey, OWNER_INDEX, type Caches, type PolicyObject, type ReadCache } from './ports/caches.js';
 import type { Escalator } from './ports/escalation.js';
 import { controllerOwnerName } from './decide/owner-references.js';
+import { ownsNamespace, shardLeaseName } from './decide/shard.js';
 import { buildEscalator, buildRoutes } from './escalate/wiring.js';
 import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-log.js';
 import { CrashLoopDetector } from './controllers/crashloop-detector.js';
@@ -175,7 +176,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock, signalsHealthy: signalWatcher.signalsHealthy });
 
   // Event → key mapping (callbacks only enqueue), limited to the watched namespaces.
-  const watched = (ns: string | undefined) => !!ns && (!config.watchNamespaces || config.watchNamespaces.includes(ns));
+  // With SHARD_COUNT > 1, only this shard's namespaces (stable hash of the name).
+  const watched = (ns: string | undefined) => !!ns && (!config.watchNamespaces || config.watchNamespaces.includes(ns)) && ownsNamespace(config.shard, ns);
   const incidentsTargeting = (ns: string, deployment: string) =>
     incidentsInf.list(ns).filter((i) => (i as Incident).spec?.target?.name === deployment).map((i) => keyOf(ns, i.metadata!.name!));
   const deploymentChanged = (ns: string, name: string) => {
@@ -232,7 +234,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     log.info('leading: workers started', { workers: config.workers });
   };
 
-  const elector = new LeaderElector(coordinationLeaseClient(clients.coordination, config.operatorNamespace, config.lease.name), {
+  const elector = new LeaderElector(coordinationLeaseClient(clients.coordination, config.operatorNamespace, shardLeaseName(config.lease.name, config.shard)), {
     identity: config.identity,
     leaseDurationMs: config.lease.durationMs,
     renewDeadlineMs: config.lease.renewDeadlineMs,
@@ -273,7 +275,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     intakeRoutes: (opts.routes ?? buildRoutes(config, log))({ clients, incidents: incidentClient, caches }),
   });
 
-  if (incidentLog) wireIncidentLog(incidentLog, { metrics, elector, caches }, config.watchNamespaces);
+  if (incidentLog) wireIncidentLog(incidentLog, { metrics, elector, caches }, watched);
 
   return {
     metrics, elector, servers, caches,

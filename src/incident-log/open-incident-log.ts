@@ -93,12 +93,12 @@ export async function openIncidentLog(urlFile: string, log: Logger, env: Record<
  * Connects an opened incident log to the running operator: its metrics on the operator's registry, and the
  * periodic resync from the Incident cache (only while leading, only watched namespaces, only opened incidents).
  */
-export function wireIncidentLog(opened: { writer: IncidentLogWriter; settings: IncidentLogSettings }, handle: Pick<OperatorHandle, 'metrics' | 'elector' | 'caches'>, watchNamespaces: readonly string[] | undefined): void {
+export function wireIncidentLog(opened: { writer: IncidentLogWriter; settings: IncidentLogSettings }, handle: Pick<OperatorHandle, 'metrics' | 'elector' | 'caches'>, handles: (namespace: string) => boolean): void {
   const { writer, settings } = opened;
   registerIncidentLogMetrics(handle.metrics.registry, () => writer.stats(), () => writer.lagSeconds());
   writer.startResync(() => {
     if (!handle.elector.isLeader()) return undefined;
     return handle.caches.incidents.list().filter((i: Incident) =>
-      !!i.status?.openedAt && (!watchNamespaces || watchNamespaces.includes(i.metadata.namespace)));
+      !!i.status?.openedAt && handles(i.metadata.namespace));
   }, settings.resyncIntervalMs);
 }
