@@ -42,7 +42,7 @@ export function scrubRecord(info: Record<string, unknown>): Record<string, unkno
 }
 
 const scrub = winston.format((info) => {
-  scrubRecord(info as Record<string, unknown>);
+  scrubRecord(info);
   return info;
 });
 
