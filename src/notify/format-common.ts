@@ -30,6 +30,9 @@ export const PhiPlaceholders: readonly string[] = [
   Placeholder.Pii,
   Placeholder.Secret,
   Placeholder.Credentials,
+  Placeholder.Iban,
+  Placeholder.Card,
+  Placeholder.Mac,
 ];
 /** Stricter set for links and error strings: also identifiers such as `MRN: 4455667` or `patient_id=42`. */
 export const StrictPhiPlaceholders: readonly string[] = [...PhiPlaceholders, Placeholder.Id];
