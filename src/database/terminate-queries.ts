@@ -46,24 +46,30 @@ const memberOfAny = (roleExpr: string, where: string): string =>
 /** $1: protected role names (text[]). */
 const ADMIN_WHERE = `p.rolcreaterole OR p.rolname = ANY($1::text[])`;
 
+// Effective privilege once per distinct login role (a few), not once per session (possibly thousands).
 const SESSIONS_SQL = `
+WITH activity AS (
+  SELECT * FROM pg_stat_activity WHERE backend_start IS NOT NULL ORDER BY backend_start, pid LIMIT $2
+), privilege AS (
+  SELECT r.oid,
+         ${memberOfAny('r.oid', 'p.rolsuper')} AS eff_superuser,
+         ${memberOfAny('r.oid', 'p.rolreplication')} AS eff_replication,
+         ${memberOfAny('r.oid', ADMIN_WHERE)} AS eff_admin
+    FROM pg_roles r
+   WHERE r.oid IN (SELECT DISTINCT usesysid FROM activity WHERE usesysid IS NOT NULL)
+)
 SELECT a.pid, a.backend_type, a.usename, a.datname, a.application_name, a.state,
        ${secondsSince('a.query_start')} AS duration_seconds,
        ${secondsSince('a.xact_start')} AS xact_age_seconds,
        ${secondsSince('a.state_change')} AS state_age_seconds,
        ${iso('a.backend_start')} AS backend_start,
        pg_blocking_pids(a.pid) AS blocked_by,
-       r.oid IS NOT NULL AS role_known,
-       CASE WHEN r.oid IS NULL THEN NULL ELSE ${memberOfAny('r.oid', 'p.rolsuper')} END AS eff_superuser,
-       CASE WHEN r.oid IS NULL THEN NULL ELSE ${memberOfAny('r.oid', 'p.rolreplication')} END AS eff_replication,
-       CASE WHEN r.oid IS NULL THEN NULL ELSE ${memberOfAny('r.oid', ADMIN_WHERE)} END AS eff_admin,
+       v.oid IS NOT NULL AS role_known, v.eff_superuser, v.eff_replication, v.eff_admin,
        a.query,
        pg_backend_pid() AS own_pid
-  FROM pg_stat_activity a
-  LEFT JOIN pg_roles r ON r.oid = a.usesysid
- WHERE a.backend_start IS NOT NULL
- ORDER BY a.backend_start, a.pid
- LIMIT $2`;
+  FROM activity a
+  LEFT JOIN privilege v ON v.oid = a.usesysid
+ ORDER BY a.backend_start, a.pid`;
 
 const OWN_PID_SQL = 'SELECT pg_backend_pid() AS own_pid';
 const SYSTEM_IDENTIFIER_SQL = 'SELECT system_identifier::text AS id FROM pg_control_system()';
