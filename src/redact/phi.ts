@@ -6,9 +6,15 @@
  *    entirely (half an email or half an SSN would slip past the rules).
  * 2. Normalise: ANSI escapes, control and invisible characters, lone surrogates; NFKC (full-width digits
  *    become ASCII digits, so they are caught too); whitespace collapses.
- * 3. Apply the ordered rules below, most specific first (secrets before quotes, emails before numbers,
- *    dates before phones, ...). Last rule: every remaining digit run becomes `<num>`.
- * 4. Truncate to `maxLength` UTF-16 code units on a grapheme boundary, with an ellipsis.
+ * 3. Protect error codes (`SQLSTATE 57014`, `ORA-12541`, `status=503`: `identifiers.ts`) from the rules below.
+ * 4. Apply the ordered typed rules below, most specific first (URLs and secrets before quotes, emails before
+ *    numbers, dates before phones, ...); every remaining digit run becomes `<num>`.
+ * 5. Default-deny (`token-classes.ts`): every remaining word is kept only when the vocabulary knows it is safe,
+ *    else replaced by a typed placeholder (`<name>`, `<word>`, `<id>`, ...).
+ * 6. Truncate to `maxLength` UTF-16 code units on a grapheme boundary, with an ellipsis.
+ *
+ * This is the one redaction module: signatures, diagnosis text, database session metadata, driver messages,
+ * notifications and alert summaries all call it; the operator's log scrubber shares its secret rules.
  *
  * Every regex is linear: bounded quantifiers or disjoint classes, no nested unbounded repetition.
  */
