@@ -10,7 +10,6 @@ import { applyYaml, deleteNamespace, ensureCluster, getJson, repoRoot } from './
 import { stopOperators, type OperatorProcess } from './operator-process.js';
 import type { Receivers, RecordedRequest } from './receivers.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
 
 export const NotificationSecret = 'incident-notifications';
@@ -50,7 +49,7 @@ export const RunbookTiers: TierPlan[] = [
  * The namespace's `default` EscalationPolicy plus the Secret it reads, pointing every tier's targets to
  * `receivers`. Routing keys carry a random part so two test files never share one.
  */
-export function escalationSetup(namespace: string, receivers: Pick<Receivers, 'slack' | 'pagerduty' | 'webhook'>, opts: { tiers?: TierPlan[]; notifyOnPhaseChange?: boolean; hmacSecret?: string; omitKeys?: string[] } = {}): PolicySetup {
+export function escalationSetup(namespace: string, receivers: Pick<Receivers, 'slack' | 'pagerduty' | 'webhook'>, opts: { tiers?: TierPlan[]; notifyOnPhaseChange?: boolean; hmacSecret?: string; omitKeys?: string[]; slackApp?: { token: string } } = {}): PolicySetup {
   const tiers = opts.tiers ?? RunbookTiers;
   const salt = randomBytes(4).toString('hex');
   const hmacSecret = opts.hmacSecret ?? `hmac-${randomBytes(16).toString('hex')}`;
@@ -64,6 +63,10 @@ export function escalationSetup(namespace: string, receivers: Pick<Receivers, 's
     data[`pagerduty-routing-key-t${t.level}`] = r.routingKey;
     data[`webhook-url-t${t.level}`] = receivers.webhook.url(r.webhookPath);
     const targets = t.channels.map((c) => {
+      if (c === 'slack' && opts.slackApp) {
+        data[`slack-token-t${t.level}`] = opts.slackApp.token;
+        return { type: 'slack', name: `slack-t${t.level}`, channel: `C0TIER${t.level}`, secretRef: { name: NotificationSecret, key: `slack-token-t${t.level}` } };
+      }
       if (c === 'slack') return { type: 'slack', name: `slack-t${t.level}`, secretRef: { name: NotificationSecret, key: `slack-url-t${t.level}` } };
       if (c === 'pagerduty') return { type: 'pagerduty', name: `pagerduty-t${t.level}`, secretRef: { name: NotificationSecret, key: `pagerduty-routing-key-t${t.level}` } };
       return {
@@ -99,7 +102,7 @@ export async function applyEscalationSetup(setup: PolicySetup): Promise<void> {
 /** The port of the operator's HTTP server, from its "http server listening" log line. */
 export async function operatorHttpPort(op: OperatorProcess): Promise<number> {
   const line = await op.waitForLog(/http server listening/, 60_000);
-  const m = /:(\d+)$/.exec(String(line.address ?? ''));
+  const m = /:(\d+)$/.exec(typeof line.address === 'string' ? line.address : '');
   if (!m) throw new Error(`no port in ${JSON.stringify(line)}`);
   return Number(m[1]);
 }
@@ -167,7 +170,7 @@ export function outboxOf(incident: Json): Json[] {
   return incident?.status?.notifications?.outbox ?? [];
 }
 
-export function outboxEntry(incident: Json, target: string, kind?: string): Json | undefined {
+export function outboxEntry(incident: Json, target: string, kind?: string): Json {
   return outboxOf(incident).find((e: Json) => e.target === target && (!kind || e.kind === kind));
 }
 
