@@ -21,6 +21,7 @@ import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder
 import { SignalWatcher } from './controllers/signal-watcher.js';
 import { SignalEvaluator } from './signals/signal-evaluator.js';
 import { incidentSignals } from './signals/incident-signals.js';
+import { signalOrigin } from './signals/breach-origin.js';
 import { IncidentReconciler } from './controllers/incident-reconciler.js';
 import { runDiagnosis } from './diagnose/run-diagnosis.js';
 import { checkDatabase } from './diagnose/database-checks.js';
@@ -168,7 +169,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true });
       return { healthy: !!ev.connectivity?.reachable && !!ev.load && ev.load.longRunningQueries.length === 0, summary: ev.summary };
     },
-    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals }, incident, target, others),
+    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals, signalOrigin: signalOrigin(signalEvaluator, config.signals) }, incident, target, others),
     evaluateSignals,
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });

@@ -28,6 +28,8 @@ export interface DiagnoseDeps {
   checkTimeoutMs: number;
   /** Health signals: each one's value, threshold and verdict (names and numbers only). */
   signals?: EvaluateSignals;
+  /** Incidents the signal watcher did not open: did the breach start after the newest rollout (within the window)? */
+  signalOrigin?: (incident: Incident, deployment: NonNullable<TargetSnapshot['deployment']>, replicaSets: TargetSnapshot['replicaSets'], verdicts: SignalsStatus['verdicts'], now: Date) => Promise<BreachOrigin | undefined>;
 }
 
 const ORIGINS: readonly string[] = ['AfterRollout', 'BeforeRollout', 'Undetermined'];
@@ -102,7 +104,11 @@ export async function runDiagnosis(
       summary: database.summary,
     } : spec.database ? { reachable: false, longRunningQueries: 0, terminationOptIn: false, summary: database?.summary ?? 'database check failed' } : undefined,
   });
-  const proposal = proposeOnSignals({ base: baseProposal, origin: breachOriginOf(incident), verdicts: signals?.verdicts ?? [], history, requestedRevision: spec.rollback?.toRevision });
+  let origin = breachOriginOf(incident);
+  if (origin === undefined && signals && target?.deployment && deps.signalOrigin) {
+    origin = await deps.signalOrigin(incident, target.deployment, target.replicaSets, signals.verdicts, deps.now()).catch(() => 'Undetermined' as const);
+  }
+  const proposal = proposeOnSignals({ base: baseProposal, origin, verdicts: signals?.verdicts ?? [], history, requestedRevision: spec.rollback?.toRevision });
 
   const record: DiagnosisStatus = {
     generation: incident.metadata.generation ?? 0,
