@@ -101,13 +101,15 @@ export function planFallback(p: {
 
 // ---- PagerDuty Change Events ----
 
-const ChangeActions: Record<string, OperatorChangeAction> = { RolledBack: 'rollback', QueriesTerminated: 'query-termination' };
-
-/** The operator change recorded in status.remediation, when it completed after `through`. */
+/**
+ * The operator change recorded in status.remediation, when it completed after `through`: a rollback that
+ * succeeded, or a query termination that signalled at least one session (even when its verification failed).
+ */
 export function completedChange(incident: Incident, status: IncidentStatus, through?: string): OperatorChange | undefined {
   const rem = status.remediation;
-  if (!rem || rem.state !== 'Succeeded' || typeof rem.reason !== 'string' || typeof rem.completedAt !== 'string') return undefined;
-  const action = ChangeActions[rem.reason];
+  if (!rem || typeof rem.completedAt !== 'string') return undefined;
+  const terminated = rem.action === 'TerminateQueries' && (rem.terminations ?? []).some((t) => t.result === 'Terminated');
+  const action: OperatorChangeAction | undefined = rem.state === 'Succeeded' && rem.reason === 'RolledBack' ? 'rollback' : terminated ? 'query-termination' : undefined;
   if (!action) return undefined;
   const done = Date.parse(rem.completedAt);
   if (!Number.isFinite(done) || (through !== undefined && done <= Date.parse(through))) return undefined;

@@ -137,6 +137,11 @@ describe('escalate/outbox-delivery', () => {
     const change = completedChange(inc, status)!;
     expect(change).to.include({ action: 'rollback', target: 'records' });
     expect(completedChange(inc, status, T0.toISOString()), 'already sent').to.equal(undefined);
+    const failedVerification = { remediation: { state: 'Failed', action: 'TerminateQueries', reason: 'PileUpRemains', completedAt: T0.toISOString(), message: 'terminated 1 session; still waiting', terminations: [{ result: 'Terminated' }] } } as unknown as IncidentStatus;
+    expect(completedChange(inc, failedVerification)?.action, 'a termination that signalled a session is a change even if verification failed').to.equal('query-termination');
+    const nothingSignalled = { remediation: { state: 'Skipped', action: 'TerminateQueries', completedAt: T0.toISOString(), terminations: [] } } as unknown as IncidentStatus;
+    expect(completedChange(inc, nothingSignalled)).to.equal(undefined);
+    expect(completedChange(inc, { remediation: { state: 'Failed', reason: 'RollbackFailed', completedAt: T0.toISOString() } })).to.equal(undefined);
     const entries = changeEventEntries(inc, policy, change);
     expect(entries.map((e) => e.target), 'pd and pd-2 share a routing key: one event').to.deep.equal(['pd']);
     const h = harness('P1', () => ok());
