@@ -98,7 +98,7 @@ export function metricNamesIn(expr: string): string[] {
   for (const m of withoutMatchers.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(\s*\()?/g)) {
     if (m[2]) continue; // a function call
     const n = m[1];
-    if (/^\d/.test(n) || PromqlWords.has(n)) continue;
+    if (!n || /^\d/.test(n) || PromqlWords.has(n)) continue;
     names.add(n);
   }
   return [...names];
