@@ -21,6 +21,7 @@ import type { EvaluateSignals } from '../ports/signals.js';
 import { collectLogSignatures } from './pod-logs.js';
 import { checkDatabase } from './database-checks.js';
 import { errorMessage } from '../decide/errors.js';
+import { detectWorkloadOwner } from '../decide/workload-owner.js';
 
 export interface DiagnoseDeps {
   core: k8s.CoreV1Api;
@@ -30,6 +31,8 @@ export interface DiagnoseDeps {
   signals?: EvaluateSignals;
   /** Incidents the signal watcher did not open: did the breach start after the newest rollout (within the window)? */
   signalOrigin?: (incident: Incident, deployment: NonNullable<TargetSnapshot['deployment']>, replicaSets: TargetSnapshot['replicaSets'], verdicts: SignalsStatus['verdicts'], now: Date) => Promise<BreachOrigin | undefined>;
+  /** Where Argo CD Applications live when a tracking id does not say (ARGOCD_NAMESPACE, default argocd). */
+  argoCdNamespace?: string;
 }
 
 const ORIGINS: readonly string[] = ['AfterRollout', 'BeforeRollout', 'Undetermined'];
@@ -99,7 +102,9 @@ export async function runDiagnosis(
     requestedRevision: spec.rollback?.toRevision,
     database: database?.connectivity ? {
       reachable: database.connectivity.reachable,
-      longRunningQueries: database.load?.longRunningQueries.length ?? 0,
+      // Long queries, plus transactions over the threshold that hold others up (an idle-in-transaction
+      // blocker runs no long query, and its victims may not have waited the threshold yet).
+      longRunningQueries: (database.load?.longRunningQueries.length ?? 0) + (database.load?.transactions?.longTransactions.filter((t) => t.blocking > 0).length ?? 0),
       terminationOptIn: spec.database?.terminateLongQueries === true,
       summary: database.summary,
     } : spec.database ? { reachable: false, longRunningQueries: 0, terminationOptIn: false, summary: database?.summary ?? 'database check failed' } : undefined,
@@ -121,6 +126,7 @@ export async function runDiagnosis(
     ...(database ? { database } : {}),
     ...(sharedCause ? { sharedCause } : {}),
     ...(signals ? { signals } : {}),
+    ...(target?.deployment ? { owner: detectWorkloadOwner({ namespace: ns, labels: target.deployment.metadata?.labels, annotations: target.deployment.metadata?.annotations, argoCdNamespace: deps.argoCdNamespace ?? 'argocd' }) } : {}),
     proposal,
   };
   record.summary = summariseDiagnosis(record, target);
