@@ -46,7 +46,7 @@ export async function helmTemplate(release: string, namespace: string, set: Reco
   return r.stdout;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/** A Kubernetes object as JSON (tests index into it freely). */
 export type K8sObject = any;
 
 /** The objects of a YAML stream (or of files), as the API would see them. */
@@ -58,5 +58,5 @@ export async function manifestObjects(source: { yaml: string } | { files: string
   return r.stdout.split(/\n(?=\{)/).filter((d) => d.trim()).flatMap((d) => { const o = JSON.parse(d); return o.kind === 'List' ? o.items : [o]; });
 }
 
-export const find = (objects: K8sObject[], kind: string, name: string, namespace?: string): K8sObject | undefined =>
+export const find = (objects: K8sObject[], kind: string, name: string, namespace?: string): K8sObject =>
   objects.find((o) => o.kind === kind && o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace));
