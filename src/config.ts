@@ -2,6 +2,8 @@
  * Operator configuration from environment variables. Pure: `loadConfig(env)` never reads process.env
  * itself, so tests pass their own map. Invalid values throw a ConfigError naming the variable.
  */
+import type { OwnerStrategyConfig } from './decide/owner-strategy.js';
+
 export interface OperatorConfig {
   operatorNamespace: string;
   identity?: string;
@@ -57,6 +59,8 @@ export interface OperatorConfig {
   protectedNamespaces: string[];
   /** Health signals (issue 14): Prometheus, evaluation interval, breach streak, rollout window. */
   signals: SignalsConfig;
+  /** Rollback per manifest owner (issue 15): ROLLBACK_ARGOCD, ROLLBACK_FLUX, ROLLBACK_HELM, ARGOCD_NAMESPACE. */
+  owners: OwnerStrategyConfig;
 }
 
 export interface SignalsConfig {
@@ -229,6 +233,24 @@ export function loadConfig(env: Env): OperatorConfig {
     protectedNamespaces: env.PROTECTED_NAMESPACES === 'none' ? []
       : (env.PROTECTED_NAMESPACES || 'kube-*').split(',').map((x) => x.trim()).filter(Boolean),
     signals: signalsConfig(env),
+    owners: ownerStrategyConfig(env),
+  };
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], dflt: T): T {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  const hit = allowed.find((a) => a === v);
+  if (!hit) throw new ConfigError(name, `expected one of ${allowed.join(', ')}`);
+  return hit;
+}
+
+function ownerStrategyConfig(env: Env): OwnerStrategyConfig {
+  return {
+    argoCd: oneOf(env, 'ROLLBACK_ARGOCD', ['Instruct', 'SuspendAutoSync'] as const, 'Instruct'),
+    flux: oneOf(env, 'ROLLBACK_FLUX', ['Instruct', 'Suspend'] as const, 'Instruct'),
+    helm: oneOf(env, 'ROLLBACK_HELM', ['Instruct', 'PatchDeployment'] as const, 'Instruct'),
+    argoCdNamespace: env.ARGOCD_NAMESPACE || 'argocd',
   };
 }
 

@@ -24,6 +24,7 @@ import { incidentSignals } from './signals/incident-signals.js';
 import { signalOrigin } from './signals/breach-origin.js';
 import { IncidentReconciler } from './controllers/incident-reconciler.js';
 import { runDiagnosis } from './diagnose/run-diagnosis.js';
+import { GitOpsSuspender } from './remediate/gitops-suspend.js';
 import { checkDatabase } from './diagnose/database-checks.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
 import { projectPod } from './kube/pod-projection.js';
@@ -151,6 +152,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     apps: clients.apps, core: clients.core, config, log, clock,
     namespaceLabels: (ns) => caches.namespaces.get(undefined, ns)?.metadata?.labels,
     incidents: () => caches.incidents.list(),
+    gitops: new GitOpsSuspender(clients.custom),
   });
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator,
@@ -169,7 +171,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true });
       return { healthy: !!ev.connectivity?.reachable && !!ev.load && ev.load.longRunningQueries.length === 0, summary: ev.summary };
     },
-    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals, signalOrigin: signalOrigin(signalEvaluator, config.signals) }, incident, target, others),
+    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals, signalOrigin: signalOrigin(signalEvaluator, config.signals), argoCdNamespace: config.owners.argoCdNamespace }, incident, target, others),
     evaluateSignals,
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });

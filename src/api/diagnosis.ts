@@ -66,6 +66,23 @@ export interface SharedCauseResult {
   readonly message: string;
 }
 
+/** Who owns the workload's manifest: Argo CD, Flux (Kustomization or HelmRelease), Helm, or nobody that reverts a patch. */
+export type WorkloadOwnerKind = 'ArgoCD' | 'FluxKustomization' | 'FluxHelmRelease' | 'Helm' | 'Plain';
+
+/** The workload's owner, from its labels and annotations. */
+export interface WorkloadOwnerStatus {
+  /** ArgoCD, FluxKustomization, FluxHelmRelease, Helm or Plain. */
+  kind: WorkloadOwnerKind;
+  /** Application, Kustomization, HelmRelease or Helm release name. */
+  name?: string;
+  /** Namespace of that object (or of the Helm release). */
+  namespace?: string;
+  /** The label or annotation that decided. */
+  evidence: string;
+  /** One line for people. */
+  message: string;
+}
+
 /** What diagnosis proposes. */
 export type ProposalAction = 'Rollback' | 'TerminateQueries' | 'None' | 'Escalate';
 
@@ -103,6 +120,8 @@ export interface DiagnosisStatus {
   sharedCause?: SharedCauseResult;
   /** Each health signal's value, threshold and verdict at diagnosis (numbers and signal names only). */
   signals?: SignalsStatus;
+  /** Who owns the target's manifest (Argo CD, Flux, Helm, plain): decides how a rollback is done. */
+  owner?: WorkloadOwnerStatus;
   /** The proposed remediation. */
   proposal: Proposal;
 }

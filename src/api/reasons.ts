@@ -99,6 +99,19 @@ export const Reason = {
   SignalsBreaching: 'SignalsBreaching',
   /** A symptoms Incident without any signal: waits in Monitoring for a person (or a signal). */
   WaitingForSignals: 'WaitingForSignals',
+  // Owners of the manifest (issue 15): Argo CD, Flux, Helm.
+  /** A GitOps controller or Helm owns the Deployment: rollback refused, the instruction says what to do instead. */
+  RollbackOwnedByGitOps: 'RollbackOwnedByGitOps',
+  /** Helm owns the Deployment: `helm rollback` is the matching action (refused unless opted in). */
+  RollbackOwnedByHelm: 'RollbackOwnedByHelm',
+  /** The operator suspended the GitOps owner's automation (recorded with its previous value). */
+  GitOpsSuspended: 'GitOpsSuspended',
+  /** The GitOps owner's automation was restored to its recorded value after the incident resolved. */
+  GitOpsRestored: 'GitOpsRestored',
+  /** The owner's object (Application, Kustomization, HelmRelease) was not found or could not be read. */
+  GitOpsOwnerUnavailable: 'GitOpsOwnerUnavailable',
+  /** The bad template came back after the rollback (a controller reverted it): stop, escalate, never fight. */
+  RollbackReverted: 'RollbackReverted',
 } as const;
 
 /** Why an action was not permitted (status.remediation.consent.reason). */
@@ -108,6 +121,19 @@ export const ConsentReason = {
   ProtectedNamespace: 'ProtectedNamespace',
   OptedOut: 'OptedOut',
   NoOptIn: 'NoOptIn',
+} as const;
+
+/** Labels and annotations that say who owns a workload's manifest (src/decide/workload-owner.ts). */
+export const OwnerMark = {
+  argoTrackingId: 'argocd.argoproj.io/tracking-id',
+  instanceLabel: 'app.kubernetes.io/instance',
+  managedByLabel: 'app.kubernetes.io/managed-by',
+  fluxKustomizationName: 'kustomize.toolkit.fluxcd.io/name',
+  fluxKustomizationNamespace: 'kustomize.toolkit.fluxcd.io/namespace',
+  fluxHelmReleaseName: 'helm.toolkit.fluxcd.io/name',
+  fluxHelmReleaseNamespace: 'helm.toolkit.fluxcd.io/namespace',
+  helmReleaseName: 'meta.helm.sh/release-name',
+  helmReleaseNamespace: 'meta.helm.sh/release-namespace',
 } as const;
 
 export const Label = {

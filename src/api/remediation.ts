@@ -31,6 +31,28 @@ export interface RemediationConsentStatus {
   via?: 'Deployment' | 'Namespace';
 }
 
+/** A GitOps owner's automation the operator suspended to roll back (restored when the incident resolves). */
+export interface GitOpsSuspensionStatus {
+  /** Application (Argo CD), Kustomization or HelmRelease (Flux). */
+  kind: 'Application' | 'Kustomization' | 'HelmRelease';
+  /** API version, e.g. argoproj.io/v1alpha1. */
+  apiVersion: string;
+  /** Object name. */
+  name: string;
+  /** Object namespace. */
+  namespace: string;
+  /** The field changed: spec.syncPolicy.automated (Argo CD) or spec.suspend (Flux). */
+  field: string;
+  /** Its value before, as JSON (`null` when absent): what is restored. */
+  previous: string;
+  /** When the operator suspended it (RFC 3339); absent: recorded, not yet patched. */
+  suspendedAt?: string;
+  /** When the previous value was put back (RFC 3339). */
+  restoredAt?: string;
+  /** Why restoring failed the last time (retried). */
+  restoreError?: string;
+}
+
 /** The remediation record. */
 export interface RemediationStatus {
   /** Where it stands. */
@@ -77,4 +99,12 @@ export interface RemediationStatus {
   healthySince?: string;
   /** The owner's consent, as checked right before acting (RemediationNotPermitted when absent). */
   consent?: RemediationConsentStatus;
+  /** Rollback: pod-template-hash of the bad revision rolled back from (its return while monitoring = reverted). */
+  fromTemplateHash?: string;
+  /** Rollback: pod-template-hash of the revision rolled back to. */
+  toTemplateHash?: string;
+  /** Rollback: the GitOps owner's automation suspended for it, with the value to restore. */
+  gitops?: GitOpsSuspensionStatus;
+  /** Rollback of a Helm-managed Deployment (opted in): why it is drift. */
+  drift?: string;
 }

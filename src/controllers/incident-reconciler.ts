@@ -83,6 +83,7 @@ export class IncidentReconciler {
       advancePhase(ctx, this.phaseSettings());
     }
     slaConditions(ctx);
+    await this.releaseOwner(ctx);
     await this.escalate(ctx);
     await this.write(ctx);
     await this.deliver(ctx);
@@ -189,6 +190,18 @@ export class IncidentReconciler {
       await this.persist(ctx);
     }
     throw new Error(`remediation of ${ctx.key} asked for more than ${MAX_REMEDIATION_STEPS} intent writes in one reconcile`);
+  }
+
+  /** resolved: restore a GitOps owner's automation suspended for the rollback (issue 15); retried until it lands. */
+  private async releaseOwner(ctx: ReconcileContext): Promise<void> {
+    const record = ctx.status.remediation;
+    if (ctx.status.phase !== 'Resolved' || !record?.gitops || record.gitops.restoredAt || !this.d.remediator.release) return;
+    const next = await this.d.remediator.release(record);
+    if (!next) return;
+    ctx.status.remediation = next;
+    const g = next.gitops;
+    if (g?.restoredAt) note(ctx, { type: 'GitOpsRestored', reason: Reason.GitOpsRestored, message: `${g.kind} ${g.namespace}/${g.name}: ${g.field} restored to ${g.previous}` });
+    else ctx.requeue.push(5_000);
   }
 
   /** escalate: tiers and the notifications outbox (recorded in status before anything is sent). */

@@ -9,6 +9,7 @@ import { computeDeadlines, slaState, type DeadlineOptions } from '../decide/sla.
 import { decidePhase, type PhaseDecision } from '../decide/incident-phase.js';
 import { parseTime } from '../decide/time.js';
 import { combineVerdicts } from '../decide/health-signals.js';
+import { detectRollbackReverted } from '../decide/rollback-revert.js';
 import type { TargetSnapshot } from '../ports/target.js';
 import type { Escalator } from '../ports/escalation.js';
 import { condition, note, transition, type ReconcileContext } from './reconcile-context.js';
@@ -113,6 +114,7 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
     monitorTimeoutSeconds: settings.monitorTimeoutSeconds,
     signals: signalFacts(ctx),
     symptomsNeedSignals: settings.symptomsRequireSignals === true && aboutSymptoms(ctx, remediation),
+    rollbackReverted: ctx.status.phase === 'Monitoring' ? revertedMessage(ctx, remediation) : undefined,
   });
   const from = ctx.status.phase;
   if (decision.phase !== from) {
@@ -143,6 +145,12 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
   // Entering Monitoring starts the healthy window now, not one reconcile later.
   if (decision.phase === 'Monitoring' && from !== 'Monitoring') return advancePhase(ctx, settings);
   return decision;
+}
+
+/** monitor (issue 15): the bad template is back after the rollback — a controller reverted it. */
+function revertedMessage(ctx: ReconcileContext, remediation: RemediationStatus): string | undefined {
+  const check = detectRollbackReverted(remediation, ctx.target?.deployment, ctx.target?.replicaSets ?? [], ctx.diagnosis?.owner?.message);
+  return check.reverted ? check.message : undefined;
 }
 
 function databaseHealthyByDiagnosis(ctx: ReconcileContext): boolean | undefined {

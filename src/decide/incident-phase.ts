@@ -47,6 +47,8 @@ export interface PhaseInput {
    * nothing was remediated): without a signal it never resolves by itself, it waits for a person.
    */
   symptomsNeedSignals?: boolean;
+  /** Monitoring: the rolled-back Deployment runs the bad template again (a controller reverted it), with the evidence. */
+  rollbackReverted?: string;
 }
 
 export interface PhaseDecision {
@@ -165,6 +167,8 @@ function waitsForSignals(input: PhaseInput): boolean {
 function monitor(input: PhaseInput): PhaseDecision {
   const { now } = input;
   const started = input.monitoringStartedAt ?? now;
+  // Never fight a controller: a reverted rollback is not retried, it is escalated with the evidence.
+  if (input.rollbackReverted) return { phase: 'Escalated', reason: Reason.RollbackReverted, message: input.rollbackReverted.slice(0, 1024) };
   if (waitsForSignals(input)) {
     // No timeout: nothing was remediated, so there is nothing to time out; the SLA deadlines escalate.
     return {

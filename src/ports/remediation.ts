@@ -32,4 +32,6 @@ export interface RemediationStep {
 export interface Remediator {
   /** Moves the remediation one step from `ctx.status.remediation`. */
   remediate(ctx: RemediationContext): Promise<RemediationStep>;
+  /** After the incident resolved: undo what was suspended for the remediation (a GitOps owner's automation); the updated record, or undefined when nothing to do. */
+  release?(record: RemediationStatus): Promise<RemediationStatus | undefined>;
 }

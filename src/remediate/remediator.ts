@@ -12,7 +12,7 @@ import { Reason } from '../api/reasons.js';
 import type { OperatorConfig } from '../config.js';
 import { evaluateRollbackGuards, isRollbackOptedOut, parseRollbackHistory, proveRevision, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
 import { planRollback } from '../decide/rollback-plan.js';
-import type { KubeDeployment } from '../decide/kube-types.js';
+import { REVISION_ANNOTATION, type KubeDeployment, type KubeReplicaSet } from '../decide/kube-types.js';
 import { podTemplatesEqualIgnoringHash } from '../decide/template-equality.js';
 import { ownedReplicaSets } from '../decide/replica-sets.js';
 import type { Logger } from '../log.js';
@@ -22,6 +22,9 @@ import type { RemediationContext, RemediationStep, Remediator } from '../ports/r
 import { applyRollbackPatch, rollbackAlreadyApplied, withRollbackRecord } from './rollback-executor.js';
 import { QueryTerminator } from './query-terminator.js';
 import { consentRecord, notPermitted, remediationConsent, type NamespaceLabels } from './consent.js';
+import { ownerStep } from './owner-step.js';
+import { refOf, type GitOpsSuspender } from './gitops-suspend.js';
+import { templateHashOf } from '../decide/replica-sets.js';
 
 export interface RemediatorDeps {
   apps: k8s.AppsV1Api;
@@ -37,6 +40,8 @@ export interface RemediatorDeps {
   namespaceLabels?: NamespaceLabels;
   /** Every Incident (the incidents cache): the per-server termination ledger is their recorded intents. */
   incidents?: () => readonly Incident[];
+  /** GitOps owners' objects (Argo CD Application, Flux Kustomization/HelmRelease): read, suspend, restore. */
+  gitops?: GitOpsSuspender;
 }
 
 const done = (record: RemediationStatus): RemediationStep => ({ record });
@@ -104,6 +109,10 @@ export class RunbookRemediator implements Remediator {
       return done({ state: 'Refused', action: 'Rollback', reason: guard.reason, toRevision, message: `rollback refused (${guard.reason}): ${guard.message}` });
     }
 
+    // Who owns the manifest (issue 15): refuse with the instruction, or record the GitOps suspension first.
+    const owner = await ownerStep({ config: this.d.config.owners, gitops: this.d.gitops }, ctx, current, deployment, target.replicaSets, toRevision);
+    if (owner.refusal) return done(owner.refusal);
+
     const plan = planRollback(deployment, target.replicaSets, toRevision);
     if (plan.action === 'Refuse') return done({ state: 'Refused', action: 'Rollback', reason: plan.reason, toRevision, message: plan.message });
     if (plan.action === 'Skip') return done({ state: 'Skipped', action: 'Rollback', reason: Reason.RollbackSkipped, toRevision, message: plan.message, completedAt: now.toISOString() });
@@ -114,7 +123,7 @@ export class RunbookRemediator implements Remediator {
       if (wanted && podTemplatesEqualIgnoringHash(deployment.spec?.template, wanted.replicaSet.spec?.template)) {
         return done({ ...current, state: 'Succeeded', reason: Reason.RolledBack, completedAt: now.toISOString(), message: `Deployment already at the template of revision ${toRevision}` });
       }
-      return done({ state: 'None', action: 'Rollback', reason: Reason.RollbackConflict, message: 'the Deployment changed after the rollback was decided; re-diagnosing' });
+      return done({ state: 'None', action: 'Rollback', reason: Reason.RollbackConflict, message: 'the Deployment changed after the rollback was decided; re-diagnosing', ...(current.gitops ? { gitops: current.gitops } : {}) });
     }
 
     // Intent before action: ask the reconciler to record it, then come back here (state Intended).
@@ -123,10 +132,38 @@ export class RunbookRemediator implements Remediator {
       fromRevision: plan.fromRevision, toRevision: plan.toRevision, fromResourceVersion: deployment.metadata?.resourceVersion, fromGeneration: deployment.metadata?.generation,
       message: `rolling back ${dName} from revision ${plan.fromRevision} to revision ${plan.toRevision}`,
       consent: consentRecord(consent),
+      ...hashesOf(target.replicaSets, plan),
+      ...(owner.gitops ? { gitops: owner.gitops } : {}),
+      ...(owner.drift ? { drift: owner.drift } : {}),
     };
     if (current.state !== 'Intended') return { record: intent, persist: { type: 'RollbackIntended', reason: Reason.RollbackIntended, message: intent.message! } };
     if (this.d.config.failpoint === 'exit-after-rollback-intent') process.kill(process.pid, 'SIGKILL');
-    return this.patchDeployment(ctx, deployment, toRevision, intent, plan);
+    const suspended = await this.suspendOwner(intent);
+    return this.patchDeployment(ctx, deployment, toRevision, suspended, plan);
+  }
+
+  /** The recorded GitOps suspension, performed (idempotent: the previous value was recorded before). */
+  private async suspendOwner(intent: RemediationStatus): Promise<RemediationStatus> {
+    const g = intent.gitops;
+    if (!g || g.suspendedAt || !this.d.gitops) return intent;
+    await this.d.gitops.suspend(refOf(g));
+    this.d.log.info('suspended the GitOps owner', { kind: g.kind, name: `${g.namespace}/${g.name}`, field: g.field });
+    return { ...intent, gitops: { ...g, suspendedAt: this.d.clock.now().toISOString() } };
+  }
+
+  /** After the incident resolved: put the GitOps owner's automation back as recorded (retried until it lands). */
+  async release(record: RemediationStatus): Promise<RemediationStatus | undefined> {
+    const g = record.gitops;
+    if (!g || g.restoredAt || !this.d.gitops) return undefined;
+    try {
+      await this.d.gitops.restore(g);
+    } catch (e) {
+      if (statusCode(e) === 404) return { ...record, gitops: { ...g, restoredAt: this.d.clock.now().toISOString(), restoreError: 'the object no longer exists' } };
+      return { ...record, gitops: { ...g, restoreError: `restore failed (HTTP ${statusCode(e) ?? 'error'})` } };
+    }
+    this.d.log.info('restored the GitOps owner', { kind: g.kind, name: `${g.namespace}/${g.name}`, field: g.field });
+    const { restoreError: _, ...rest } = g;
+    return { ...record, gitops: { ...rest, restoredAt: this.d.clock.now().toISOString() } };
   }
 
   /**
@@ -150,7 +187,7 @@ export class RunbookRemediator implements Remediator {
       outcome = await applyRollbackPatch(this.d.apps, ns, dName, withRollbackRecord(plan, fresh, uid, ctx.now));
     }
     if (!outcome.ok) {
-      if (outcome.conflict) return done({ state: 'None', action: 'Rollback', reason: Reason.RollbackConflict, message: `${outcome.message}; re-diagnosing` });
+      if (outcome.conflict) return done({ state: 'None', action: 'Rollback', reason: Reason.RollbackConflict, message: `${outcome.message}; re-diagnosing`, ...(intent.gitops ? { gitops: intent.gitops } : {}) });
       if (outcome.error !== undefined && isPermanent(outcome.error)) {
         // Retrying a 403 or a validation error cannot help: say so and escalate.
         const forbidden = statusCode(outcome.error) === 403;
@@ -160,6 +197,19 @@ export class RunbookRemediator implements Remediator {
     }
     this.d.onRollback?.(ns, dName, plan.fromRevision, plan.toRevision);
     this.d.log.info('rolled back', { incident: `${ns}/${ctx.incident.metadata.name}`, deployment: dName, from: plan.fromRevision, to: plan.toRevision });
-    return done({ ...intent, state: 'Succeeded', reason: Reason.RolledBack, completedAt: this.d.clock.now().toISOString(), message: `rolled back ${dName} from revision ${plan.fromRevision} to revision ${plan.toRevision}` });
+    const drift = intent.drift ? ` (drift: ${intent.drift})` : '';
+    const suspended = intent.gitops ? ` (${intent.gitops.kind} ${intent.gitops.namespace}/${intent.gitops.name}: ${intent.gitops.field} suspended until the incident resolves)` : '';
+    const record: RemediationStatus = { ...intent, state: 'Succeeded', reason: Reason.RolledBack, completedAt: this.d.clock.now().toISOString(), message: `rolled back ${dName} from revision ${plan.fromRevision} to revision ${plan.toRevision}${suspended}${drift}` };
+    const g = intent.gitops;
+    return { record, notes: g ? [{ type: 'GitOpsSuspended', reason: Reason.GitOpsSuspended, message: `${g.kind} ${g.namespace}/${g.name}: ${g.field} suspended (was ${g.previous}) until the incident resolves` }] : [] };
   }
+}
+
+/** pod-template-hash of the revisions rolled back from and to (a reverted rollback is told by the first one). */
+function hashesOf(replicaSets: readonly KubeReplicaSet[], plan: { fromRevision: number; toReplicaSet: string }): { fromTemplateHash?: string; toTemplateHash?: string } {
+  const to = replicaSets.find((r) => r.metadata?.name === plan.toReplicaSet);
+  const from = replicaSets.find((r) => r.metadata?.annotations?.[REVISION_ANNOTATION] === String(plan.fromRevision));
+  const toHash = to ? templateHashOf(to) : undefined;
+  const fromHash = from ? templateHashOf(from) : undefined;
+  return { ...(fromHash ? { fromTemplateHash: fromHash } : {}), ...(toHash ? { toTemplateHash: toHash } : {}) };
 }

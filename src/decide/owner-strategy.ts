@@ -1,0 +1,148 @@
+/**
+ * How to roll back a workload given who owns its manifest (src/decide/workload-owner.ts). Pure.
+ * Safe defaults — a patch on a GitOps- or Helm-managed Deployment is drift that the owner reverts or
+ * overwrites, so the operator refuses and says exactly what to do instead:
+ *  - Argo CD: Instruct (which Application, which Git revision to go back to). Opt-in SuspendAutoSync:
+ *    remove `spec.syncPolicy.automated` (auto-sync and self-heal), record the previous value, roll back,
+ *    restore it when the incident resolves.
+ *  - Flux (Kustomization, HelmRelease): Instruct. Opt-in Suspend: `spec.suspend: true`, restored on resolve.
+ *  - Helm: Instruct `helm rollback`. Opt-in PatchDeployment: roll back the Deployment anyway (drift: the
+ *    next `helm upgrade` overwrites it; said in the outcome).
+ *  - Plain: roll back as always.
+ */
+import type { WorkloadOwnerStatus } from '../api/diagnosis.js';
+import type { GitOpsSuspensionStatus } from '../api/remediation.js';
+import { Reason } from '../api/reasons.js';
+
+export type ArgoCdStrategy = 'Instruct' | 'SuspendAutoSync';
+export type FluxStrategy = 'Instruct' | 'Suspend';
+export type HelmStrategy = 'Instruct' | 'PatchDeployment';
+
+/** Operator-wide choices (ROLLBACK_ARGOCD, ROLLBACK_FLUX, ROLLBACK_HELM, ARGOCD_NAMESPACE). */
+export interface OwnerStrategyConfig {
+  argoCd: ArgoCdStrategy;
+  flux: FluxStrategy;
+  helm: HelmStrategy;
+  /** Where Argo CD Applications live when the tracking id does not say (default `argocd`). */
+  argoCdNamespace: string;
+}
+
+export const DEFAULT_OWNER_STRATEGY: OwnerStrategyConfig = Object.freeze({ argoCd: 'Instruct', flux: 'Instruct', helm: 'Instruct', argoCdNamespace: 'argocd' });
+
+/** The object whose automation is suspended. */
+export interface GitOpsObjectRef {
+  group: string;
+  version: string;
+  plural: string;
+  kind: 'Application' | 'Kustomization' | 'HelmRelease';
+  name: string;
+  namespace: string;
+}
+
+/** One entry of an Argo CD Application's `status.history` (only the fields read). */
+export interface ArgoHistoryEntry { id?: number; revision?: string; deployedAt?: string }
+
+export interface OwnerStrategyInput {
+  owner: WorkloadOwnerStatus;
+  config: OwnerStrategyConfig;
+  deployment: string;
+  namespace: string;
+  fromRevision: number;
+  toRevision: number;
+  /** Argo CD: the history entry that deployed the good revision (see argoRevisionBefore), when known. */
+  argoRevertTo?: ArgoHistoryEntry;
+}
+
+export type OwnerStrategy =
+  | { action: 'Proceed'; drift?: string }
+  | { action: 'Refuse'; reason: string; message: string }
+  | { action: 'Suspend'; target: GitOpsObjectRef };
+
+export function argoApplicationRef(owner: WorkloadOwnerStatus): GitOpsObjectRef | undefined {
+  if (owner.kind === 'ArgoCD' && owner.name && owner.namespace) return { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', kind: 'Application', name: owner.name, namespace: owner.namespace };
+  if (owner.kind === 'FluxKustomization' && owner.name && owner.namespace) return { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', kind: 'Kustomization', name: owner.name, namespace: owner.namespace };
+  if (owner.kind === 'FluxHelmRelease' && owner.name && owner.namespace) return { group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases', kind: 'HelmRelease', name: owner.name, namespace: owner.namespace };
+  return undefined;
+}
+
+/**
+ * The Argo CD history entry that deployed the last good revision: the sync that brought the bad template
+ * is the newest one at or before the bad ReplicaSet's creation (second granularity, so 1 s of slack);
+ * the entry before that sync is the one to go back to.
+ */
+export function argoRevisionBefore(history: readonly ArgoHistoryEntry[], badCreatedAt: Date | undefined): ArgoHistoryEntry | undefined {
+  if (!badCreatedAt) return undefined;
+  const dated = history
+    .filter((h) => h.deployedAt !== undefined && Number.isFinite(Date.parse(h.deployedAt)))
+    .sort((a, b) => Date.parse(b.deployedAt!) - Date.parse(a.deployedAt!));
+  const badSync = dated.findIndex((h) => Date.parse(h.deployedAt!) <= badCreatedAt.getTime() + 1000);
+  return badSync >= 0 ? dated[badSync + 1] : undefined;
+}
+
+export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
+  const { owner, config } = input;
+  const what = `roll back ${input.namespace}/${input.deployment} from revision ${input.fromRevision} to revision ${input.toRevision}`;
+  switch (owner.kind) {
+    case 'Plain':
+      return { action: 'Proceed' };
+    case 'ArgoCD': {
+      const ref = argoApplicationRef(owner);
+      if (config.argoCd === 'SuspendAutoSync' && ref) return { action: 'Suspend', target: ref };
+      const app = `${owner.namespace}/${owner.name}`;
+      const to = input.argoRevertTo?.revision
+        ? `revert the Application's source to Git revision ${input.argoRevertTo.revision}${input.argoRevertTo.deployedAt ? ` (deployed ${input.argoRevertTo.deployedAt})` : ''}${input.argoRevertTo.id !== undefined ? `, or with auto-sync off: argocd app rollback ${owner.name} ${input.argoRevertTo.id}` : ''}`
+        : `revert the Application's source in Git to the commit that deployed revision ${input.toRevision} (argocd app history ${owner.name})`;
+      return {
+        action: 'Refuse', reason: Reason.RollbackOwnedByGitOps,
+        message: `not rolling back: ${owner.message} (${owner.evidence}); a patch would be reverted by auto-sync/self-heal. To ${what}: ${to}. ` +
+          `Or opt in to ROLLBACK_ARGOCD=SuspendAutoSync to let the operator suspend auto-sync of ${app} while it rolls back`,
+      };
+    }
+    case 'FluxKustomization':
+    case 'FluxHelmRelease': {
+      const ref = argoApplicationRef(owner);
+      if (config.flux === 'Suspend' && ref) return { action: 'Suspend', target: ref };
+      const kind = owner.kind === 'FluxKustomization' ? 'kustomization' : 'helmrelease';
+      return {
+        action: 'Refuse', reason: Reason.RollbackOwnedByGitOps,
+        message: `not rolling back: ${owner.message} (${owner.evidence}); a patch would be reverted at its next reconciliation. To ${what}: ` +
+          `revert the change in its source (Git or chart version), or suspend it (flux suspend ${kind} ${owner.name} -n ${owner.namespace}) and roll back. ` +
+          'Or opt in to ROLLBACK_FLUX=Suspend to let the operator suspend it while it rolls back',
+      };
+    }
+    case 'Helm': {
+      const release = owner.name ?? '<release>';
+      if (config.helm === 'PatchDeployment') {
+        return { action: 'Proceed', drift: `Helm release ${owner.namespace}/${release} still records the bad revision: this patch is drift, the next helm upgrade overwrites it (helm rollback ${release} -n ${owner.namespace} makes it permanent)` };
+      }
+      return {
+        action: 'Refuse', reason: Reason.RollbackOwnedByHelm,
+        message: `not rolling back: ${owner.message} (${owner.evidence}); patching it would be drift. To ${what}: ` +
+          `helm rollback ${release} -n ${owner.namespace} (the previous release revision; see helm history ${release} -n ${owner.namespace}). ` +
+          'Or opt in to ROLLBACK_HELM=PatchDeployment to let the operator patch the Deployment',
+      };
+    }
+  }
+}
+
+/** Argo CD: `spec.syncPolicy.automated` off; Flux: `spec.suspend: true`. JSON merge patches. */
+export function suspendPatch(ref: GitOpsObjectRef): Record<string, unknown> {
+  return ref.kind === 'Application' ? { spec: { syncPolicy: { automated: null } } } : { spec: { suspend: true } };
+}
+
+/** The field suspended and its value before (JSON; `null` when it was absent). */
+export function previousValue(ref: GitOpsObjectRef, obj: { spec?: Record<string, unknown> } | undefined): { field: string; previous: string } {
+  if (ref.kind === 'Application') {
+    const sp = obj?.spec?.syncPolicy;
+    const automated = sp && typeof sp === 'object' && 'automated' in sp ? (sp as Record<string, unknown>).automated : undefined;
+    return { field: 'spec.syncPolicy.automated', previous: JSON.stringify(automated ?? null) };
+  }
+  return { field: 'spec.suspend', previous: JSON.stringify(obj?.spec?.suspend ?? null) };
+}
+
+/** The merge patch that puts the recorded value back. */
+export function restorePatch(s: Pick<GitOpsSuspensionStatus, 'kind' | 'previous'>): Record<string, unknown> {
+  let value: unknown = null;
+  try { value = JSON.parse(s.previous); } catch { value = null; }
+  return s.kind === 'Application' ? { spec: { syncPolicy: { automated: value } } } : { spec: { suspend: value } };
+}
