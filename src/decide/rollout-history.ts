@@ -23,7 +23,7 @@ import {
   toIsoTime,
   type RevisionedReplicaSet,
 } from './replica-sets.js';
-import { LastKnownGoodSource, type LastKnownGood, type RevisionSummary, type RolloutHistory } from '../api/rollout-history.js';
+import type { LastKnownGood, RevisionSummary, RolloutHistory } from '../api/rollout-history.js';
 
 export { LastKnownGoodSource, type LastKnownGood, type RevisionSummary, type RolloutHistory } from '../api/rollout-history.js';
 
@@ -52,7 +52,9 @@ export function parseLastKnownGood(value: string | undefined): LastKnownGoodReco
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { revision, templateHash, recordedAt } = parsed as Record<string, unknown>;
+  const revision: unknown = 'revision' in parsed ? parsed.revision : undefined;
+  const templateHash: unknown = 'templateHash' in parsed ? parsed.templateHash : undefined;
+  const recordedAt: unknown = 'recordedAt' in parsed ? parsed.recordedAt : undefined;
   if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) return undefined;
   if (typeof templateHash !== 'string') return undefined;
   return { revision, templateHash, recordedAt: typeof recordedAt === 'string' ? recordedAt : '' };

@@ -44,7 +44,7 @@ export function toJsonValue(value: unknown): JsonValue | undefined {
     case 'object': {
       if (Array.isArray(value)) return value.map((item) => toJsonValue(item) ?? null);
       const out: JsonObject = {};
-      for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+      for (const [key, member] of Object.entries(value ?? {})) {
         const copied = toJsonValue(member);
         if (copied !== undefined) out[key] = copied;
       }

@@ -21,7 +21,8 @@ export function withRollbackRecord(plan: PatchPlan, deployment: KubeDeployment, 
   const own = deployment.metadata?.annotations ?? {};
   return plan.patch.map((op) => {
     if (op.op !== 'replace' || op.path !== '/metadata/annotations') return op;
-    const annotations: Record<string, string> = { ...(op.value as Record<string, string>) };
+    const annotations: Record<string, string> = {};
+    for (const [k, v] of Object.entries(op.value ?? {})) if (typeof v === 'string') annotations[k] = v;
     for (const [k, v] of Object.entries(own)) if (k.startsWith(PRESERVED_PREFIX)) annotations[k] = v;
     annotations[ROLLBACK_HISTORY_ANNOTATION] = appendRollbackHistory(own[ROLLBACK_HISTORY_ANNOTATION], now);
     annotations[ROLLED_BACK_BY_ANNOTATION] = `${incidentUid}/r${plan.toRevision}`;

@@ -108,7 +108,7 @@ async function runAsPostgres(binary: string, args: string[]): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`${binary} ${args[0] ?? ''} failed: ${(e.stderr ?? e.message).trim()}`);
+    throw new Error(`${binary} ${args[0] ?? ''} failed: ${(e.stderr ?? e.message).trim()}`, { cause: err });
   }
 }
 

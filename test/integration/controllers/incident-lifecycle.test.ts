@@ -41,7 +41,7 @@ async function waitForIncident(ns: string, name: string, what: string, pred: (i:
       return pred(last) ? last : undefined;
     }, timeoutMs, 300);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; last: ${JSON.stringify(summariseIncident(last))}`);
+    throw new Error(`${(e as Error).message}; last: ${JSON.stringify(summariseIncident(last))}`, { cause: e });
   }
 }
 

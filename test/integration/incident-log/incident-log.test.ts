@@ -22,7 +22,7 @@ const HOUR_MS = 3_600_000;
 interface EntryRow { seq: number; namespace: string; name: string; severity: string; runbook: string | null; target: string | null; time: string | null; phase: string | null; type: string; reason: string | null; message: string; recordedAt: string }
 interface SummaryRow { phase: string | null; severity: string; openedAt: string | null; acknowledgedAt: string | null; resolvedAt: string | null; postmortemDueAt: string | null; timelineTotal: number }
 
-const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
 describe('incident-log: durable incident log in PostgreSQL (operator process)', function () {
   let pg: PgHarness;
@@ -90,7 +90,7 @@ describe('incident-log: durable incident log in PostgreSQL (operator process)', 
         return same && sum && sum.timelineTotal === inc.status.timelineTotal && sum.phase === inc.status.phase ? { inc, rows, sum } : undefined;
       }, timeoutMs, 500);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(last)}`);
+      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(last)}`, { cause: e });
     }
   };
 

@@ -21,8 +21,8 @@ describe('main job: npm start without a configured cluster', function () {
     delete env.KUBERNETES_SERVICE_HOST;
     const proc = spawn('bash', [join(repoRoot, 'scripts/run-operator.sh')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
-    proc.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-    proc.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+    proc.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    proc.stderr.on('data', (b: Buffer) => { out += b.toString(); });
     const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
     try {
       await waitFor('operator leading', () => out.includes('leading: workers started'), 120_000, 250);

@@ -95,8 +95,8 @@ describe('runtime/leader-election (integration)', function () {
     const stoppedAt = a.log.find((x) => x.ev === 'stopped')?.at;
     const startedAt = b.log.find((x) => x.ev === 'started')?.at;
     expect(stoppedAt, 'a stepped down').to.be.a('number');
-    expect(stoppedAt as number, 'before lastRenew + renewDeadline (+ scheduling slack)').to.be.below(lastRenew + TIMING.renewDeadlineMs + 300);
-    expect(startedAt as number, 'no overlap').to.be.above(stoppedAt as number);
-    expect(startedAt as number, 'b waited for the lease to expire').to.be.at.least(lastRenew + TIMING.leaseDurationMs);
+    expect(stoppedAt, 'before lastRenew + renewDeadline (+ scheduling slack)').to.be.below(lastRenew + TIMING.renewDeadlineMs + 300);
+    expect(startedAt, 'no overlap').to.be.above(stoppedAt as number);
+    expect(startedAt, 'b waited for the lease to expire').to.be.at.least(lastRenew + TIMING.leaseDurationMs);
   });
 });

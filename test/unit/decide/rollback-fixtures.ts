@@ -30,7 +30,7 @@ export function aTemplate(opts: TemplateOptions = {}): KubePodTemplateSpec {
   if (opts.resources !== undefined) container['resources'] = opts.resources;
   return {
     metadata: { labels, ...(opts.annotations !== undefined ? { annotations: opts.annotations } : {}) },
-    spec: { containers: [container], ...(opts.extraSpec ?? {}) } as KubePodTemplateSpec['spec'],
+    spec: { containers: [container], ...(opts.extraSpec ?? {}) },
   };
 }
 

@@ -24,7 +24,7 @@ class FakeIncidents {
     const key = `${namespace}/${name}`;
     const cur = this.store.get(key);
     if (!cur) throw Object.assign(new Error('not found'), { code: 404 });
-    this.patches.push({ key, body: body as never });
+    this.patches.push({ key, body: body });
     const annotations = { ...(cur.metadata.annotations ?? {}), ...((body.metadata?.annotations as Record<string, string>) ?? {}) };
     const next = { ...cur, metadata: { ...cur.metadata, annotations } };
     this.store.set(key, next);
@@ -98,7 +98,7 @@ describe('escalate/alert-intake applyAlertIntents', () => {
   it('a create that hits AlreadyExists gives its budget back', async () => {
     const fake = new FakeIncidents();
     const budget = new CreationBudget(1);
-    await fake.create({ apiVersion: 'runbook.dev/v1alpha1', kind: 'Incident', metadata: { name: 'am-x', namespace: 'shop' }, spec: { severity: 'P1', summary: 's' } } as Incident);
+    await fake.create({ apiVersion: 'runbook.dev/v1alpha1', kind: 'Incident', metadata: { name: 'am-x', namespace: 'shop' }, spec: { severity: 'P1', summary: 's' } });
     await applyAlertIntents(fake as unknown as IncidentClient, [firing('am-x', 'api')], { resolveOnAlertResolved: false, log, now: () => now, budget });
     expect(budget.remaining(now)).to.equal(1);
   });

@@ -7,7 +7,7 @@ type Mode = 'ok' | 'hang' | 'fail';
 
 /** In-memory Lease endpoint with resourceVersion checks; JSON round-trips like the real wire. */
 class FakeLeaseServer {
-  lease: Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  lease: Record<string, any> | undefined;  
   rv = 0;
   mode: Mode = 'ok';
   writes = 0;
@@ -33,12 +33,12 @@ class FakeLeaseServer {
 
   /** Another actor writes the lease directly (bumps resourceVersion). */
   write(spec: Record<string, unknown>): void {
-    this.store({ metadata: { name: 'incident-operator', namespace: 'ops' }, spec } as V1Lease);
+    this.store({ metadata: { name: 'incident-operator', namespace: 'ops' }, spec });
   }
 
   private store(body: V1Lease): V1Lease {
     this.writes++;
-    const wire = JSON.parse(JSON.stringify(body)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const wire = JSON.parse(JSON.stringify(body)) as Record<string, any>;  
     wire.metadata = { ...wire.metadata, resourceVersion: String(++this.rv) };
     this.lease = wire;
     return structuredClone(wire) as V1Lease;

@@ -69,6 +69,7 @@ function controlled() {
             },
             reject: (e) => {
               end();
+              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the test's own rejection, passed through
               reject(e);
             },
           });
@@ -230,6 +231,7 @@ describe('runtime/work-queue', () => {
   describe('outcomes', () => {
     const table: Array<{ name: string; run: (key: string) => ReconcileResult | Promise<ReconcileResult>; calls: number; requeues: number; level?: string }> = [
       { name: 'TerminalError is not retried', run: () => Promise.reject(new TerminalError('bad spec')), calls: 1, requeues: 0, level: 'error' },
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a non-Error rejection
       { name: 'rejection with a non-Error value is retried', run: () => Promise.reject('string'), calls: 2, requeues: 1, level: 'warn' },
       {
         name: 'synchronous throw is retried, never crashes',
