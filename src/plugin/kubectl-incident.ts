@@ -5,6 +5,7 @@
  * Patches and the timeline use the Incident API's types (src/api/incident.ts).
  */
 import type { GROUP, INCIDENT_PLURAL, IncidentSpec, TimelineEntry } from '../api/incident.js';
+import { renderPostmortem, PostmortemFormats, type PostmortemFormat } from './postmortem-command.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -15,8 +16,8 @@ export const RESOURCE = 'incidents.runbook.dev' satisfies `${typeof INCIDENT_PLU
 export const MAX_WHO_LENGTH = 128; // spec.acknowledgement.acknowledgedBy / spec.resolution.resolvedBy
 export const MAX_NOTE_LENGTH = 1024; // spec.resolution.note
 
-export type CommandName = 'ack' | 'resolve' | 'timeline' | 'approve-rollback';
-const COMMANDS: readonly CommandName[] = ['ack', 'resolve', 'timeline', 'approve-rollback'];
+export type CommandName = 'ack' | 'resolve' | 'timeline' | 'approve-rollback' | 'postmortem';
+const COMMANDS: readonly CommandName[] = ['ack', 'resolve', 'timeline', 'approve-rollback', 'postmortem'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // C0/C1 controls (terminal escapes) and bidi overrides must not reach the terminal from status text.
@@ -30,12 +31,14 @@ Usage:
   kubectl incident resolve NAME --note TEXT [-n NAMESPACE] [--by WHO]
   kubectl incident timeline NAME [-n NAMESPACE]
   kubectl incident approve-rollback NAME [-n NAMESPACE]
+  kubectl incident postmortem NAME [-n NAMESPACE] [-o markdown|html]
 
 Commands:
   ack               acknowledge the incident (stops the acknowledge clock and repeated pages)
   resolve           mark the incident resolved with a note
   timeline          print status.timeline as a table
   approve-rollback  approve the proposed rollback (spec.rollback.approved=true)
+  postmortem        print the post-mortem draft (Markdown, or -o html: one self-contained page)
 
 Options:
   -n, --namespace NS   namespace of the Incident (default: the current context's)
@@ -43,6 +46,7 @@ Options:
       --note TEXT      resolution note, at most ${MAX_NOTE_LENGTH} characters; never put patient data in it
       --context NAME   kubeconfig context to use
       --kubeconfig F   kubeconfig file to use
+  -o, --output FMT     postmortem: markdown (default) or html
       --dry-run        print the kubectl command instead of running it
   -h, --help           show this help
 
@@ -74,10 +78,12 @@ export interface IncidentCommand extends TargetOptions {
   name: string;
   by?: string;
   note?: string;
+  /** postmortem only. */
+  output?: PostmortemFormat;
   dryRun: boolean;
 }
 
-type ValueOption = 'namespace' | 'by' | 'note' | 'context' | 'kubeconfig';
+type ValueOption = 'namespace' | 'by' | 'note' | 'context' | 'kubeconfig' | 'output';
 const VALUE_FLAGS: Readonly<Record<string, ValueOption>> = {
   '-n': 'namespace',
   '--namespace': 'namespace',
@@ -85,6 +91,8 @@ const VALUE_FLAGS: Readonly<Record<string, ValueOption>> = {
   '--note': 'note',
   '--context': 'context',
   '--kubeconfig': 'kubeconfig',
+  '-o': 'output',
+  '--output': 'output',
 };
 
 const isCommandName = (s: string | undefined): s is CommandName => COMMANDS.some((c) => c === s);
@@ -133,10 +141,14 @@ export function parseArgs(argv: readonly string[]): Command {
     if (opts.note === undefined || opts.note.trim() === '') throw new UsageError('resolve needs --note TEXT');
     if (opts.note.length > MAX_NOTE_LENGTH) throw new UsageError(`--note is longer than ${MAX_NOTE_LENGTH} characters`);
   } else if (opts.note !== undefined) throw new UsageError('--note is only valid with resolve');
-  if (opts.by !== undefined && (command === 'timeline' || command === 'approve-rollback')) {
+  if (opts.by !== undefined && (command === 'timeline' || command === 'approve-rollback' || command === 'postmortem')) {
     throw new UsageError(`--by is not valid with ${command}`);
   }
-  return { command, name, ...opts, dryRun };
+  const { output, ...rest } = opts;
+  if (output !== undefined && command !== 'postmortem') throw new UsageError('--output is only valid with postmortem');
+  const format = PostmortemFormats.find((f) => f === output);
+  if (output !== undefined && !format) throw new UsageError(`--output must be one of: ${PostmortemFormats.join(', ')}`);
+  return { command, name, ...rest, ...(format ? { output: format } : {}), dryRun };
 }
 
 /** Checks a user name for spec.acknowledgement.acknowledgedBy / spec.resolution.resolvedBy. */
@@ -272,7 +284,7 @@ async function resolveWho(cmd: IncidentCommand, deps: PluginDeps): Promise<strin
   }
 }
 
-const DONE: Readonly<Record<Exclude<CommandName, 'timeline'>, string>> = {
+const DONE: Readonly<Record<Exclude<CommandName, 'timeline' | 'postmortem'>, string>> = {
   ack: 'acknowledged',
   resolve: 'resolved',
   'approve-rollback': 'rollback approved',
@@ -287,6 +299,7 @@ export async function main(argv: readonly string[], deps: PluginDeps): Promise<n
       return EXIT_OK;
     }
     if (cmd.command === 'timeline') return await timeline(cmd, deps);
+    if (cmd.command === 'postmortem') return await postmortem(cmd, deps);
     const who = cmd.command === 'approve-rollback' ? undefined : await resolveWho(cmd, deps);
     const now = deps.now();
     const args = patchArgs(cmd, buildPatch(cmd, who, now));
@@ -325,6 +338,23 @@ async function timeline(cmd: IncidentCommand, deps: PluginDeps): Promise<number>
     return EXIT_FAILURE;
   }
   deps.out(formatTimeline(incident));
+  return EXIT_OK;
+}
+
+async function postmortem(cmd: IncidentCommand, deps: PluginDeps): Promise<number> {
+  const args = getArgs(cmd);
+  if (cmd.dryRun) {
+    deps.out(`${renderCommand(args)}\n`);
+    return EXIT_OK;
+  }
+  const res = await deps.kubectl(args);
+  if (res.code !== 0) return fail(deps, `cannot read incident ${cmd.name}`, res);
+  const page = renderPostmortem(res.stdout, cmd.output ?? 'markdown', deps.now());
+  if ('error' in page) {
+    deps.err(`error: ${page.error}\n`);
+    return EXIT_FAILURE;
+  }
+  deps.out(page.text);
   return EXIT_OK;
 }
 

@@ -1,0 +1,162 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import type { Incident } from '../../../src/api/incident.js';
+import { main, type PluginDeps } from '../../../src/plugin/kubectl-incident.js';
+import { postmortemHtml, timelineSvg } from '../../../src/postmortem/html.js';
+import { postmortemMarkdown } from '../../../src/postmortem/markdown.js';
+import { formatDuration, postmortemModel } from '../../../src/postmortem/model.js';
+
+const canary = () => `CANARY-${randomBytes(6).toString('hex')}`;
+const c = { summary: canary(), description: canary(), note: canary(), who: canary(), cause: canary() };
+const t = (min: number, sec = 0) => new Date(Date.UTC(2026, 10, 27, 3, min, sec)).toISOString();
+
+/** A P1 API outage: detected, diagnosed, rolled back automatically, acknowledged late, resolved by a person. */
+function p1(): Incident {
+  return {
+    metadata: { name: 'checkout-5xx', namespace: 'shop', uid: 'u-1' },
+    spec: {
+      severity: 'P1', runbook: 'APIOutage', target: { name: 'checkout' },
+      summary: `checkout returns 503 for patient ${c.summary}`, description: `reported by ${c.description}@clinic.example`,
+      acknowledgement: { acknowledgedBy: `${c.who}@example.org` },
+      resolution: { resolvedBy: `${c.who}@example.org`, note: `fixed config for ${c.note}` },
+    },
+    status: {
+      phase: 'Resolved', phaseReason: 'ResolvedByPerson', openedAt: t(0), acknowledgeBy: t(5), respondBy: t(60), acknowledgedAt: t(7, 30), resolvedAt: t(42),
+      conditions: [{ type: 'AcknowledgeDeadlineExceeded', status: 'True', reason: 'DeadlineExceeded', message: 'not acknowledged within 5 minutes', lastTransitionTime: t(5) }],
+      timeline: [
+        { time: t(0), phase: 'Pending', type: 'Opened', message: 'incident opened (P1)' },
+        { time: t(0, 20), phase: 'Diagnosing', type: 'Diagnosed', message: 'rollout to revision 7 crash-loops; revision 6 is last known good' },
+        { time: t(0, 40), phase: 'Remediating', type: 'RollbackIntended', message: 'rolling back checkout from revision 7 to revision 6' },
+        { time: t(1), phase: 'Monitoring', type: 'RolledBack', message: 'rolled back checkout from revision 7 to revision 6' },
+        { time: t(7, 30), phase: 'Monitoring', type: 'Acknowledged', message: 'acknowledged' },
+        { time: t(42), phase: 'Resolved', type: 'Resolved', message: 'resolved by a person' },
+      ],
+      timelineTotal: 9,
+      diagnosis: {
+        generation: 1, completedAt: t(0, 20), summary: '0/3 replicas ready at revision 7; last known good: revision 6',
+        checks: [{ name: 'pods', ok: false, durationMs: 12 }, { name: 'logs', ok: true, durationMs: 40 }],
+        logs: { signatures: [{ signature: 'Error: connect ECONNREFUSED <ip>:<num>', count: 42 }], excerpt: [], errorLines: 42, linesScanned: 900, failures: [] },
+        history: { currentRevision: 7, revisions: [{ revision: 7, createdAt: t(0), images: ['checkout:1.8'], replicaSet: 'checkout-7', changeCause: `deploy for ${c.cause}` }, { revision: 6, createdAt: null, images: ['checkout:1.7'], replicaSet: 'checkout-6' }], lastKnownGood: { revision: 6, source: 'Recorded', note: 'recorded healthy' } },
+        signals: { evaluatedAt: t(0, 20), source: 'Incident', summary: '1 of 1 breached', verdicts: [{ name: 'error-rate', source: 'Prometheus', verdict: 'Breaching', value: 0.37, threshold: 0.05, comparison: '>' }] },
+        proposal: { action: 'Rollback', reason: 'RolloutCrashLooping', message: 'roll back to revision 6', toRevision: 6 },
+      },
+      remediation: { state: 'Succeeded', action: 'Rollback', reason: 'RolledBack', intendedAt: t(0, 40), completedAt: t(1), fromRevision: 7, toRevision: 6, monitoringStartedAt: t(1), message: 'rolled back checkout from revision 7 to revision 6' },
+      escalation: { tier: 2, notified: [] },
+      notifications: { outbox: [
+        { key: 'opened:1:oncall', target: 'oncall', kind: 'opened', state: 'Delivered', attempts: 1, createdAt: t(0), deliveredAt: t(0, 2) },
+        { key: 'escalated:2:lead', target: 'lead', kind: 'escalated', state: 'Failed', attempts: 5, createdAt: t(5) },
+      ] },
+    },
+  };
+}
+
+describe('postmortem: the draft of a resolved P1 incident', () => {
+  const now = new Date(t(50));
+  const model = postmortemModel(p1(), now);
+  const md = postmortemMarkdown(model);
+  const html = postmortemHtml(model);
+
+  it('has every section, in order', () => {
+    const headings = md.split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
+    expect(headings).to.deep.equal(['Summary', 'Impact', 'Timeline', 'Evidence', 'What was automated', 'What people did', 'Follow-ups']);
+    for (const id of ['summary', 'impact', 'timeline', 'evidence', 'automated', 'people', 'follow-ups']) expect(html).to.include(`<section id="${id}">`);
+  });
+
+  it('impact and timeline carry the incident\'s real times and durations', () => {
+    expect(md).to.include(`Duration: 42m 00s (opened ${t(0)}, resolved ${t(42)})`);
+    expect(md).to.include('Time to acknowledge: 7m 30s.');
+    expect(md).to.include(`Acknowledge deadline ${t(5)}: EXCEEDED.`);
+    expect(md).to.include(`Response deadline ${t(60)}: met.`);
+    expect(model.milestones.map((m) => `${m.label}@${m.time}`)).to.deep.equal([
+      `Detected@${t(0)}`, `Diagnosed@${t(0, 20)}`, `Rollback intended@${t(0, 40)}`, `Rolled back@${t(1)}`, `Monitoring started@${t(1)}`, `Acknowledged@${t(7, 30)}`, `Resolved@${t(42)}`,
+    ]);
+    expect(md).to.include(`| ${t(1)} | Monitoring | RolledBack | rolled back checkout from revision 7 to revision 6 |`);
+    expect(md).to.include('_3 older entries are only in the incident log._');
+    expect(md).to.include(`**Due by ${new Date(Date.parse(t(42)) + 48 * 3600_000).toISOString()}**`);
+  });
+
+  it('evidence: signatures, rollout history, signal values, the proposal; what was automated and what people did', () => {
+    expect(md).to.include('42 × Error: connect ECONNREFUSED');
+    expect(md).to.include('Current revision: 7; last known good: 6 (Recorded).');
+    expect(md).to.include('error-rate: 0.37 (breach when > 0.05) → Breaching');
+    expect(md).to.include('Rollback (RolloutCrashLooping): roll back to revision 6');
+    expect(md).to.include('Rollback: Succeeded (RolledBack)');
+    expect(md).to.include('Notifications: 1 delivered, 1 failed.');
+    expect(md).to.match(/- Acknowledged by .+ at 2026-11-27T03:07:30.000Z\./);
+    expect(md).to.match(/- Resolved by .+ at 2026-11-27T03:42:00.000Z: fixed config for /);
+  });
+
+  it('follow-ups are a checklist: runbook, monitoring/alerting, action items', () => {
+    const items = md.split('\n').filter((l) => l.startsWith('- [ ] '));
+    expect(items[0]).to.include('Update the runbook (APIOutage)');
+    expect(items[1]).to.include('Update monitoring and alerting');
+    expect(items.some((i) => i.includes('acknowledge deadline missed'))).to.equal(true);
+    expect(items.some((i) => i.includes('revision 7 broke'))).to.equal(true);
+  });
+
+  it('no PHI canary from what people wrote reaches the Markdown or the HTML', () => {
+    for (const v of Object.values(c)) {
+      expect(md, v).to.not.include(v);
+      expect(html, v).to.not.include(v);
+    }
+  });
+
+  it('the HTML is one self-contained page with the timeline as an inline SVG', () => {
+    expect(html).to.match(/^<!doctype html>/);
+    expect(html).to.not.match(/<script|<link|src=|href=/i);
+    const svg = /<svg[^>]*>.*?<\/svg>/s.exec(html)?.[0] ?? '';
+    expect([...svg.matchAll(/data-label="([^"]+)"/g)].map((m) => m[1])).to.deep.equal(model.milestones.map((m) => m.label));
+    expect(svg).to.include('+42m 00s');
+  });
+
+  it('HTML escapes text (an operator message cannot inject markup)', () => {
+    const i = p1();
+    i.status!.timeline![0]!.message = 'waiting for <b>ready</b> pods | <img src=x onerror=alert(1)>';
+    const page = postmortemHtml(postmortemModel(i, now));
+    expect(page).to.not.include('<img');
+    const text = postmortemMarkdown(postmortemModel(i, now));
+    expect(text).to.not.include('<img');
+    expect(text).to.include('waiting for \\<b>ready\\</b> pods \\| \\<');
+    expect(timelineSvg([])).to.include('No milestones recorded.');
+  });
+
+  it('P2/P3 have no due date; an open incident counts its duration to now', () => {
+    const i = p1();
+    i.spec.severity = 'P3';
+    delete i.status!.resolvedAt;
+    const m = postmortemModel(i, now);
+    expect(m.dueAt).to.equal(undefined);
+    expect(postmortemMarkdown(m)).to.include(`Open for: 50m 00s (opened ${t(0)}, not resolved yet)`);
+    expect(formatDuration(3723)).to.equal('1h 02m 03s');
+  });
+});
+
+describe('postmortem: kubectl incident postmortem', () => {
+  const run = async (argv: string[], stdout = JSON.stringify(p1())) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const calls: string[][] = [];
+    const deps: PluginDeps = { kubectl: async (args) => { calls.push(args); return { code: 0, stdout, stderr: '' }; }, env: {}, now: () => new Date(t(50)), out: (s) => out.push(s), err: (s) => err.push(s) };
+    const code = await main(argv, deps);
+    return { code, out: out.join(''), err: err.join(''), calls };
+  };
+
+  it('prints the Markdown draft of the named Incident', async () => {
+    const r = await run(['postmortem', 'checkout-5xx', '-n', 'shop']);
+    expect(r.code).to.equal(0);
+    expect(r.calls).to.deep.equal([['get', 'incidents.runbook.dev', 'checkout-5xx', '-o', 'json', '--namespace', 'shop']]);
+    expect(r.out).to.match(/^# Post-mortem draft: checkout-5xx \(P1\)/);
+  });
+
+  it('--output html prints the page; other formats and other commands are usage errors', async () => {
+    expect((await run(['postmortem', 'checkout-5xx', '--output', 'html'])).out).to.match(/^<!doctype html>/);
+    expect((await run(['postmortem', 'checkout-5xx', '-o', 'pdf'])).code).to.equal(2);
+    expect((await run(['timeline', 'checkout-5xx', '-o', 'html'])).code).to.equal(2);
+  });
+
+  it('something that is not an Incident is an error, not a crash', async () => {
+    const r = await run(['postmortem', 'x'], '{"kind":"Pod"}');
+    expect(r.code).to.equal(1);
+    expect(r.err).to.include('not an Incident');
+  });
+});
