@@ -15,18 +15,11 @@ import {
   waitForHealthy, waitForIncidentPhase, waitForLastKnownGood, waitForRevision, orderedIndices, type Json,
 } from '../../harness/rollout.js';
 import { followDeployment, startWorkloadExporter, type WorkloadExporter } from '../../harness/workload-exporter.js';
+import { signalsAnnotation } from '../../harness/signal-fixtures.js';
 
 const V1 = 'example.test/api:1.0.0';
 const V2 = 'example.test/api:2.0.0';
-export const MONITOR_WINDOW_SECONDS = 4;
-
-/** The 5xx ratio of one Deployment over 3 s (1 s scrapes), and the default-signals annotation carrying it. */
-export function errorRatioQuery(ns: string, name: string): string {
-  return `sum(rate(http_requests_total{namespace="${ns}",deployment="${name}",code=~"5.."}[3s])) / sum(rate(http_requests_total{namespace="${ns}",deployment="${name}"}[3s]))`;
-}
-export function signalsAnnotation(ns: string, name: string): Record<string, string> {
-  return { 'runbook.dev/signals': JSON.stringify([{ name: 'error-ratio', prometheus: { query: errorRatioQuery(ns, name) }, breachWhen: { comparison: '>', threshold: 0.05 } }]) };
-}
+const MONITOR_WINDOW_SECONDS = 4;
 
 /** The operator's `signals evaluated` debug lines for one Deployment, in order. */
 function evaluations(op: OperatorProcess, key: string): { evaluation: number; summary: string }[] {
@@ -95,7 +88,7 @@ describe('signals: metric-triggered rollback (real Prometheus, operator process)
     expect(imageOf(rolledBack)).to.equal(V1);
 
     const resolved = await waitForIncidentPhase(ns, incident.metadata.name, 'Resolved', 90_000);
-    expect(resolved.status.phaseReason, JSON.stringify(summariseIncident(resolved))).to.equal('RecoveredAfterRemediation');
+    expect(resolved.status.phaseReason, JSON.stringify(resolved.status.timeline.map((t: Json) => `${t.type} ${t.reason ?? ''} ${t.message}`))).to.equal('RecoveredAfterRemediation');
     expect(resolved.status.remediation).to.include({ state: 'Succeeded', action: 'Rollback', fromRevision: 2, toRevision: 1 });
     const types = timelineTypes(resolved);
     expect(orderedIndices(types, ['Detected', 'Diagnosed', 'RollbackIntended', 'PhaseMonitoring', 'PhaseResolved'])).to.not.include(-1);
