@@ -158,4 +158,6 @@ export const Annotation = {
   signals: 'runbook.dev/signals',
   /** Incident opened by the signal watcher: AfterRollout, BeforeRollout or Undetermined (drives the proposal). */
   signalBreachOrigin: 'runbook.dev/signal-breach-origin',
+  /** Deployment: `Instruct` keeps the operator from suspending its GitOps owner or patching a Helm release even when the operator config allows it (it can only make the choice safer). */
+  ownerRollback: 'runbook.dev/owner-rollback',
 } as const;

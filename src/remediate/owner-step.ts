@@ -5,7 +5,7 @@
  * in the intent so a restart or a re-diagnosis never re-reads an already-suspended value).
  */
 import type { RemediationStatus, GitOpsSuspensionStatus } from '../api/remediation.js';
-import { Reason } from '../api/reasons.js';
+import { Annotation, Reason } from '../api/reasons.js';
 import type { KubeDeployment, KubeReplicaSet } from '../decide/kube-types.js';
 import { argoApplicationRef, argoRevisionBefore, decideOwnerStrategy, previousValue, type ArgoHistoryEntry, type OwnerStrategyConfig } from '../decide/owner-strategy.js';
 import { currentRevisionOf, ownedReplicaSets } from '../decide/replica-sets.js';
@@ -56,8 +56,11 @@ export async function ownerStep(
   }
   const bad = owned.find((r) => r.revision === fromRevision);
   const history: ArgoHistoryEntry[] = object?.history ?? [];
+  // The Deployment's owner may only make the choice safer: `Instruct` overrides an opt-in, never the reverse.
+  const config: OwnerStrategyConfig = deployment.metadata?.annotations?.[Annotation.ownerRollback] === 'Instruct'
+    ? { ...d.config, argoCd: 'Instruct', flux: 'Instruct', helm: 'Instruct' } : d.config;
   const strategy = decideOwnerStrategy({
-    owner, config: d.config, deployment: deployment.metadata?.name ?? '', namespace: ctx.incident.metadata.namespace, fromRevision, toRevision,
+    owner, config, deployment: deployment.metadata?.name ?? '', namespace: ctx.incident.metadata.namespace, fromRevision, toRevision,
     argoRevertTo: owner.kind === 'ArgoCD' ? argoRevisionBefore(history, parseTime(bad?.replicaSet.metadata?.creationTimestamp)) : undefined,
   });
   if (strategy.action === 'Refuse') return refuse(strategy.reason, strategy.message);
