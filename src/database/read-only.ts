@@ -3,6 +3,7 @@
  * query cannot hang the operator and nothing it runs can write. The client must not be in a transaction already.
  */
 import type pg from 'pg';
+import { errorCode } from '../decide/errors.js';
 
 const MAX_ERROR_MESSAGE = 200;
 
@@ -15,9 +16,9 @@ export async function runReadOnly(
   await client.query('BEGIN READ ONLY');
   try {
     await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, Math.round(statementTimeoutMs)))]);
-    const result = await client.query(sql, params as unknown[]);
+    const result = await client.query<Record<string, unknown>>(sql, [...params]);
     await client.query('COMMIT');
-    return result.rows as Record<string, unknown>[];
+    return result.rows;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
@@ -26,9 +27,8 @@ export async function runReadOnly(
 
 /** SQLSTATE/node code and the first line of the message, capped: enough to act on, no detail/hint payloads. */
 export function sqlErrorSummary(err: unknown): { code?: string; message: string } {
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  const first = (typeof e?.message === 'string' ? e.message : String(err)).split('\n')[0] ?? '';
+  const code = errorCode(err);
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
   const message = first.length > MAX_ERROR_MESSAGE ? `${first.slice(0, MAX_ERROR_MESSAGE - 1)}…` : first;
   return code === undefined ? { message } : { code, message };
 }

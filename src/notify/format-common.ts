@@ -66,7 +66,8 @@ export function truncate(input: string, max: number): string {
 function asString(input: unknown): string {
   if (typeof input === 'string') return input;
   if (input === undefined || input === null) return '';
-  return String(input);
+  if (typeof input === 'number' || typeof input === 'boolean' || typeof input === 'bigint') return String(input);
+  return JSON.stringify(input) ?? '';
 }
 
 /**
@@ -268,7 +269,8 @@ const LinkLabels: Readonly<Record<keyof NotificationLinks, string>> = {
 export function safeLinks(links: NotificationLinks | undefined): NamedLink[] {
   if (!links) return [];
   const out: NamedLink[] = [];
-  for (const key of Object.keys(LinkLabels) as (keyof NotificationLinks)[]) {
+  const keys: readonly (keyof NotificationLinks)[] = ['incident', 'runbook', 'dashboard', 'logs'];
+  for (const key of keys) {
     const href = safeLink(links[key]);
     if (href) out.push({ label: LinkLabels[key], href });
   }

@@ -116,7 +116,7 @@ function structured(get: (key: string) => unknown, levelKeys: readonly string[])
   const levelKey = levelKeys.find((k) => get(k) !== undefined);
   const msg = scalar(get('msg')) || scalar(get('message'));
   const errValue = get('error') ?? get('err');
-  const err = typeof errValue === 'object' && errValue !== null ? scalar((errValue as Record<string, unknown>).message) : scalar(errValue);
+  const err = typeof errValue === 'object' && errValue !== null ? scalar('message' in errValue ? errValue.message : undefined) : scalar(errValue);
   return {
     severity: levelKey === undefined ? undefined : canonicalSeverity(get(levelKey)),
     body: [msg, err].filter((p) => p.trim().length > 0).join(': '),
@@ -135,9 +135,10 @@ function parseJson(s: string): ParsedLine | undefined {
     return undefined;
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
-  const rec = obj as Record<string, unknown>;
-  const nestedLog = typeof rec.log === 'object' && rec.log !== null ? (rec.log as Record<string, unknown>) : {};
-  const get = (k: string): unknown => (Object.hasOwn(rec, k) ? rec[k] : k === 'log.level' ? nestedLog.level : undefined);
+  const rec: Record<string, unknown> = { ...obj };
+  const log = rec.log;
+  const nestedLevel: unknown = typeof log === 'object' && log !== null && 'level' in log ? log.level : undefined;
+  const get = (k: string): unknown => (Object.hasOwn(rec, k) ? rec[k] : k === 'log.level' ? nestedLevel : undefined);
   return structured(get, JsonLevelKeys);
 }
 

@@ -117,7 +117,7 @@ function tokenize(sql: string, backslashInPlainStrings: boolean): Token[] {
   };
 
   while (i < sql.length) {
-    const c = sql[i] as string;
+    const c = sql.charAt(i);
     const next = sql[i + 1];
     if (isSpace(c)) {
       space = true;
@@ -173,7 +173,7 @@ function tokenize(sql: string, backslashInPlainStrings: boolean): Token[] {
       push('param', sql.slice(i, j));
       i = j;
     } else if (c === '$' && dollarTagAt(sql, i) !== null) {
-      const tag = dollarTagAt(sql, i) as string;
+      const tag = dollarTagAt(sql, i) ?? '$';
       const close = sql.indexOf(tag, i + tag.length);
       if (close < 0) {
         push('partialConst', PLACEHOLDER + TRUNCATED_MARK);
@@ -240,13 +240,14 @@ function collapseLists(tokens: Token[]): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < tokens.length) {
-    const t = tokens[i] as Token;
+    const t = tokens[i];
+    if (t === undefined) break;
     const next = tokens[i + 1];
     if ((isWord(t, 'IN') && isPunct(next, '(')) || (isWord(t, 'ARRAY') && isPunct(next, '['))) {
       const end = constantListEnd(tokens, i + 1);
       if (end > 0) {
-        const open = next as Token;
-        out.push(t, open, { kind: 'const', text: PLACEHOLDER, spaceBefore: false }, { ...(tokens[end] as Token), spaceBefore: false });
+        const close = tokens[end];
+        if (next !== undefined && close !== undefined) out.push(t, next, { kind: 'const', text: PLACEHOLDER, spaceBefore: false }, { ...close, spaceBefore: false });
         i = end + 1;
         continue;
       }
