@@ -4,6 +4,7 @@
  * Secrets hygiene: the target URL (Slack: the URL *is* the secret), routing key and HMAC secret never appear in
  * the returned error, and response bodies (which may echo the request) are never read into the result.
  */
+import { systemClock } from '../runtime/clock.js';
 import { signWebhook } from './webhook.js';
 import { classifySlackApiAnswer } from './slack-api.js';
 import type { DeliveryResult, NotificationTarget, PreparedRequest } from './types.js';
@@ -93,7 +94,7 @@ export async function sendNotification(
   body: unknown,
   opts: SendOptions,
 ): Promise<DeliveryResult> {
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now ?? (() => systemClock.now());
   const prefix = `${target.type} target ${target.name}`;
   const url = validUrl(target.url);
   if (!url) return { ok: false, retryable: false, error: `${prefix}: invalid url` };
@@ -159,7 +160,7 @@ async function readBounded(res: Response): Promise<string> {
  * error never contains the URL, headers or the answer's body.
  */
 export async function sendPrepared(req: PreparedRequest, opts: SendOptions): Promise<DeliveryResult> {
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now ?? (() => systemClock.now());
   const target = { type: req.type, name: req.name };
   const prefix = `${req.type} target ${req.name}`;
   const url = validUrl(req.url);
