@@ -1,7 +1,7 @@
 /**
  * Retry schedule for notifications, by severity — pure (time and randomness passed in).
  *
- * - P0/P1 ("urgent"): the delay between two attempts never exceeds `capMs` (default 15 s, at most 15 s),
+ * - P0/P1 ("urgent"): the delay between two attempts never exceeds `capMs` (default 5 s / 10 s, at most 15 s),
  *   a server's Retry-After is honoured only up to that cap, and the entry is retried for as long as the
  *   incident is open and the target fails retryably (no attempt limit). After resolution an urgent entry
  *   (e.g. the resolve itself) keeps the short cap but gives up once older than `giveUpAfterMs`.
@@ -35,8 +35,9 @@ export const MinRetryDelayMs = 100;
 const HOUR = 3_600_000;
 
 export const DefaultRetrySchedule: RetrySchedule = {
-  P0: { baseMs: 1_000, capMs: 10_000, maxRetryAfterMs: 10_000, giveUpAfterMs: 24 * HOUR, untilResolved: true },
-  P1: { baseMs: 1_000, capMs: 15_000, maxRetryAfterMs: 15_000, giveUpAfterMs: 24 * HOUR, untilResolved: true },
+  // P0 5 s, P1 10 s: a receiver that recovers gets the page within cap + one attempt timeout (5 s) — ≤ 15 s for P1.
+  P0: { baseMs: 1_000, capMs: 5_000, maxRetryAfterMs: 5_000, giveUpAfterMs: 24 * HOUR, untilResolved: true },
+  P1: { baseMs: 1_000, capMs: 10_000, maxRetryAfterMs: 10_000, giveUpAfterMs: 24 * HOUR, untilResolved: true },
   P2: { baseMs: 2_000, capMs: 5 * 60_000, maxRetryAfterMs: 15 * 60_000, giveUpAfterMs: 24 * HOUR, untilResolved: false },
   P3: { baseMs: 5_000, capMs: 15 * 60_000, maxRetryAfterMs: 30 * 60_000, giveUpAfterMs: 24 * HOUR, untilResolved: false },
 };

@@ -11,11 +11,11 @@ describe('decide/retry-schedule', () => {
     { sev: 'P1', failures: 1, rand: 0, expected: 500 },
     { sev: 'P1', failures: 1, rand: 1, expected: 1000 },
     { sev: 'P1', failures: 4, rand: 1, expected: 8000 },
-    { sev: 'P1', failures: 5, rand: 1, expected: 15_000 },
-    { sev: 'P1', failures: 50, rand: 0.5, expected: 11_250 },
-    { sev: 'P1', failures: 1, rand: 0, retryAfter: 120, expected: 15_000 }, // Retry-After honoured within the cap
+    { sev: 'P1', failures: 5, rand: 1, expected: 10_000 },
+    { sev: 'P1', failures: 50, rand: 0.5, expected: 7_500 },
+    { sev: 'P1', failures: 1, rand: 0, retryAfter: 120, expected: 10_000 }, // Retry-After honoured within the cap
     { sev: 'P1', failures: 1, rand: 0, retryAfter: 7, expected: 7000 },
-    { sev: 'P0', failures: 20, rand: 1, expected: 10_000 },
+    { sev: 'P0', failures: 20, rand: 1, expected: 5_000 },
     { sev: 'P2', failures: 1, rand: 1, expected: 2000 },
     { sev: 'P2', failures: 20, rand: 1, expected: 300_000 },
     { sev: 'P2', failures: 1, rand: 0, retryAfter: 600, expected: 600_000 }, // P2 may wait for the server longer
