@@ -149,6 +149,10 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
 
 /** monitor (issue 15): the bad template is back after the rollback — a controller reverted it. */
 function revertedMessage(ctx: ReconcileContext, remediation: RemediationStatus): string | undefined {
+  // A snapshot gathered before the rollback patch (the same reconcile, or a cache not caught up) still shows the
+  // bad template: only a Deployment changed after the rollback (a newer generation than the patched one) can be a revert.
+  const generation = ctx.target?.deployment?.metadata?.generation;
+  if (remediation.fromGeneration !== undefined && (generation === undefined || generation <= remediation.fromGeneration)) return undefined;
   const check = detectRollbackReverted(remediation, ctx.target?.deployment, ctx.target?.replicaSets ?? [], ctx.diagnosis?.owner?.message);
   return check.reverted ? check.message : undefined;
 }
