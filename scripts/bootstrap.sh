@@ -61,6 +61,8 @@ if [ "$purpose" = test ]; then
   # Health signals (issue 14): the tests run a real Prometheus, promtool and Alertmanager on loopback.
   [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || need+=(prometheus)
   [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+  # Post-mortem page (issue 16): the tests render it in headless Chromium.
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
   if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       log "installing ${need[*]} (apt-get)"

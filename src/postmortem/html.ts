@@ -7,28 +7,37 @@ import { formatDuration, type Milestone, type PostmortemModel } from './model.js
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-/** The milestones on a time axis: one circle and label per milestone, the elapsed time from detection under it. */
+/**
+ * The milestones on a time axis: a dot per milestone at its time (proportional), and its label and elapsed time
+ * from detection in an evenly spaced row below, joined by a leader line (milestones seconds apart stay legible).
+ */
 export function timelineSvg(milestones: readonly Milestone[], width = 900): string {
   const points = milestones.map((m) => ({ ...m, t: parseTime(m.time)?.getTime() })).filter((m): m is Milestone & { t: number } => m.t !== undefined);
-  const height = 150;
   if (points.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="40" role="img" aria-label="timeline"><text x="10" y="25">No milestones recorded.</text></svg>`;
+  const height = 150;
   const t0 = points[0]!.t;
   const span = Math.max(1, points[points.length - 1]!.t - t0);
-  const left = 60;
-  const right = width - 60;
+  const left = 70;
+  const right = width - 70;
+  const axisY = 40;
   const x = (t: number) => left + ((t - t0) / span) * (right - left);
+  const slot = (i: number) => (points.length === 1 ? (left + right) / 2 : left + (i / (points.length - 1)) * (right - left));
+  const colour = (label: string) => (label === 'Resolved' ? '#2e7d32' : label === 'Detected' ? '#c62828' : '#1565c0');
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="incident timeline">`,
-    `<line x1="${left}" y1="70" x2="${right}" y2="70" stroke="#555" stroke-width="2"/>`,
+    `<line x1="${left}" y1="${axisY}" x2="${right}" y2="${axisY}" stroke="#555" stroke-width="2"/>`,
+    `<text x="${left}" y="${axisY - 14}" text-anchor="start" font-size="11" font-family="sans-serif" fill="#555">${esc(points[0]!.time)}</text>`,
+    `<text x="${right}" y="${axisY - 14}" text-anchor="end" font-size="11" font-family="sans-serif" fill="#555">${esc(points[points.length - 1]!.time)}</text>`,
   ];
   points.forEach((p, i) => {
     const px = x(p.t).toFixed(1);
-    const up = i % 2 === 0;
+    const lx = slot(i).toFixed(1);
     parts.push(
       `<g class="milestone" data-label="${esc(p.label)}" data-time="${esc(p.time)}">`,
-      `<circle cx="${px}" cy="70" r="7" fill="${p.label === 'Resolved' ? '#2e7d32' : p.label === 'Detected' ? '#c62828' : '#1565c0'}"/>`,
-      `<text x="${px}" y="${up ? 45 : 102}" text-anchor="middle" font-size="13" font-family="sans-serif">${esc(p.label)}</text>`,
-      `<text x="${px}" y="${up ? 28 : 120}" text-anchor="middle" font-size="11" font-family="sans-serif" fill="#555">+${esc(formatDuration((p.t - t0) / 1000))}</text>`,
+      `<line x1="${px}" y1="${axisY}" x2="${lx}" y2="${axisY + 55}" stroke="#aaa" stroke-width="1"/>`,
+      `<circle cx="${px}" cy="${axisY}" r="6" fill="${colour(p.label)}"/>`,
+      `<text x="${lx}" y="${axisY + 72}" text-anchor="middle" font-size="13" font-family="sans-serif">${esc(p.label)}</text>`,
+      `<text x="${lx}" y="${axisY + 90}" text-anchor="middle" font-size="11" font-family="sans-serif" fill="#555">+${esc(formatDuration((p.t - t0) / 1000))}</text>`,
       '</g>',
     );
   });
