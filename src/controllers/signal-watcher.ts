@@ -46,6 +46,8 @@ interface WatchState {
   verdicts: SignalVerdict[];
   /** Per signal: when its current breach streak started. */
   streakStartedAt: Record<string, Date>;
+  /** Consecutive all-Healthy evaluations of `revision` (a fresh release's rate windows still hold old traffic). */
+  healthyStreak: number;
 }
 
 export class SignalWatcher {
@@ -54,8 +56,9 @@ export class SignalWatcher {
   constructor(private readonly d: SignalWatcherDeps) {}
 
   /**
-   * Did the Deployment's current revision pass its signals at the last evaluation? undefined: it has no
-   * signals (or is not watched); false until a first evaluation of this revision is all Healthy.
+   * Has the Deployment's current revision passed its signals? undefined: it has no signals (or is not watched);
+   * true only after as many consecutive all-Healthy evaluations of this revision as a breach needs to count
+   * (at least 2), so a release is never recorded known good before a breach could have been seen.
    */
   signalsHealthy = (namespace: string, name: string): boolean | undefined => {
     const s = this.state.get(`${namespace}/${name}`);
@@ -63,7 +66,7 @@ export class SignalWatcher {
     if (!deployment || effectiveSignals(undefined, deployment.metadata?.annotations).signals.length === 0) return undefined;
     if (!s) return false;
     const current = newestRollout(deployment, replicaSetsOf(this.d.caches, namespace, name))?.revision;
-    return s.revision === current && combineVerdicts(s.verdicts).allHealthy;
+    return s.revision === current && combineVerdicts(s.verdicts).allHealthy && s.healthyStreak >= Math.max(2, this.d.config.signals.consecutiveBreaches);
   };
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -82,7 +85,7 @@ export class SignalWatcher {
     const now = this.d.clock.now();
     let s = this.state.get(key);
     if (!s || s.uid !== deployment.metadata?.uid) {
-      s = { uid: deployment.metadata?.uid ?? '', lastAt: 0, evaluations: 0, verdicts: [], streakStartedAt: {} };
+      s = { uid: deployment.metadata?.uid ?? '', lastAt: 0, evaluations: 0, verdicts: [], streakStartedAt: {}, healthyStreak: 0 };
       this.state.set(key, s);
     }
     // A Deployment event re-enqueues the key: evaluate at most once per interval.
@@ -93,7 +96,9 @@ export class SignalWatcher {
     const verdicts = await this.d.evaluator.evaluate(signals.signals, s.verdicts);
     s.lastAt = now.getTime();
     s.evaluations += 1;
-    s.revision = newestRollout(deployment, replicaSets)?.revision;
+    const revision = newestRollout(deployment, replicaSets)?.revision;
+    s.healthyStreak = revision === s.revision && combineVerdicts(verdicts).allHealthy ? s.healthyStreak + 1 : combineVerdicts(verdicts).allHealthy ? 1 : 0;
+    s.revision = revision;
     for (const v of verdicts) {
       if (v.verdict === 'Breaching' && v.consecutiveBreaches === 1) s.streakStartedAt[v.name] = now;
       if (v.verdict === 'Healthy') delete s.streakStartedAt[v.name];
