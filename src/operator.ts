@@ -99,7 +99,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     ? { path: `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${plural}`, list: () => clients.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural }) }
     : { path: `/apis/${GROUP}/${VERSION}/${plural}`, list: () => clients.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural }) };
   const scoped = <T extends k8s.KubernetesObject>(name: string, namespaces: readonly string[] | undefined, at: (ns?: string) => { path: string; list: () => Promise<unknown> }, transform?: (o: T) => T, indexed = false) =>
-    scopedInformer<T>({ name, namespaces, make: (n, ns) => { const a = at(ns); return inf<T>(n, a.path, a.list as () => Promise<never>, transform, indexed); } });
+    scopedInformer<T>({ name, namespaces, make: (n, ns) => { const a = at(ns); return inf<T>(n, a.path, a.list, transform, indexed); } });
 
   const incidentsInf = scoped<Incident & k8s.KubernetesObject>('incidents', scope, crd(INCIDENT_PLURAL));
   const deploymentsInf = scoped<k8s.V1Deployment>('deployments', scope, (ns) => ns

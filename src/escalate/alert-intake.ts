@@ -179,6 +179,6 @@ export function alertmanagerRoute(config: OperatorConfig, log: Logger, deps: {
       exists: (ns, name) => deps.cachedIncidents.get(ns, name) !== undefined,
       openIncidentOf: (ns, deployment) => findOpenIncident(deps.cachedIncidents.list(ns), deployment),
     }),
-    onError: (e: unknown) => log.error('alertmanager intake failed', { error: (e as Error)?.message }),
+    onError: (e: unknown) => log.error('alertmanager intake failed', { error: e instanceof Error ? e.message : String(e) }),
   });
 }

@@ -220,7 +220,7 @@ export function createAlertmanagerHandler(opts: AlertmanagerHandlerOptions): Ale
     try {
       running = handle(req, res);
     } catch (err) {
-      running = Promise.reject(err);
+      running = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     running.catch((err: unknown) => {
       reportError(err);

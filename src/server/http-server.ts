@@ -19,7 +19,7 @@ export function startRouteServer(opts: RouteServerOptions): Promise<http.Server>
       if (route) { route(req, res); return; }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     } catch (e) {
-      opts.log.error('http handler failed', { path, error: (e as Error).message });
+      opts.log.error('http handler failed', { path, error: e instanceof Error ? e.message : String(e) });
       if (!res.headersSent) res.writeHead(500).end('internal error');
     }
   });

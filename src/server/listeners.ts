@@ -74,10 +74,10 @@ export async function startListeners(config: OperatorConfig, deps: ListenerDeps)
     out[name] = server;
   };
   try {
-    if (probes) await start('probes', probes, probeRoutes(deps.ready));
+    if (probes) await start('probes', probes, probeRoutes(() => deps.ready()));
     else deps.log.info('probe listener disabled (PROBE_PORT unset)');
     if (metrics) {
-      await start('metrics', metrics, metricsRoutes(deps.metrics, metrics.tokenFile ? fileTokenReader(metrics.tokenFile, deps.clock) : undefined));
+      await start('metrics', metrics, metricsRoutes(() => deps.metrics(), metrics.tokenFile ? fileTokenReader(metrics.tokenFile, deps.clock) : undefined));
     } else deps.log.info('metrics listener disabled (METRICS_PORT unset)');
     if (alertmanager && config.alertmanagerTokenFile && deps.intakeRoutes) await start('alertmanager', alertmanager, deps.intakeRoutes);
     else if (alertmanager) deps.log.warn('alertmanager intake disabled: ALERTMANAGER_PORT is set but ALERTMANAGER_TOKEN_FILE is not');

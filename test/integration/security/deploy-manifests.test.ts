@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { kubectl, repoRoot } from '../../harness/cluster.js';
 import { namespacedRbacYaml } from '../../harness/rbac-variants.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
 async function asObjects(file: string): Promise<Json[]> {
