@@ -25,6 +25,7 @@ import { signalOrigin } from './signals/breach-origin.js';
 import { IncidentReconciler } from './controllers/incident-reconciler.js';
 import { runDiagnosis } from './diagnose/run-diagnosis.js';
 import { GitOpsSuspender } from './remediate/gitops-suspend.js';
+import { reportMassFailure } from './remediate/mass-failure.js';
 import { checkDatabase } from './diagnose/database-checks.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
 import { projectPod } from './kube/pod-projection.js';
@@ -153,6 +154,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     namespaceLabels: (ns) => caches.namespaces.get(undefined, ns)?.metadata?.labels,
     incidents: () => caches.incidents.list(),
     gitops: new GitOpsSuspender(clients.custom),
+    deployments: () => caches.deployments.list(),
   });
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator,
@@ -171,8 +173,10 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true });
       return { healthy: !!ev.connectivity?.reachable && !!ev.load && ev.load.longRunningQueries.length === 0, summary: ev.summary };
     },
-    diagnose: (incident, target, others) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals, signalOrigin: signalOrigin(signalEvaluator, config.signals), argoCdNamespace: config.owners.argoCdNamespace }, incident, target, others),
+    diagnose: (incident, target, others, neighbours) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals, signalOrigin: signalOrigin(signalEvaluator, config.signals), argoCdNamespace: config.owners.argoCdNamespace }, incident, target, others, neighbours),
     evaluateSignals,
+    onBudgetExhausted: (namespace, deployment, now) => reportMassFailure({ incidents: incidentClient, caches, log }, namespace, deployment,
+      `${config.rollbackBudget.max} per ${config.rollbackBudget.windowSeconds}s`, `mass-failure-${Math.floor(now.getTime() / 3_600_000)}`),
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });
   const signalWatcher = new SignalWatcher({ caches, incidents: incidentClient, config, log, clock, evaluator: signalEvaluator });
@@ -275,7 +279,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       refreshCacheGauges(metrics, caches.incidents.list(), clock.now());
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
-    intakeRoutes: (opts.routes ?? buildRoutes(config, log))({ clients, incidents: incidentClient, caches }),
+    intakeRoutes: (opts.routes ?? buildRoutes(config, log, clock))({ clients, incidents: incidentClient, caches }),
   });
 
   if (incidentLog) wireIncidentLog(incidentLog, { metrics, elector, caches }, watched);

@@ -29,8 +29,12 @@ import { SecretReadError } from '../kube/secrets.js';
 
 export interface PolicyObject { metadata?: { name?: string; namespace?: string }; spec?: EscalationPolicySpec }
 
-/** The cache holds unvalidated specs; resolvePolicy validates each before use. */
+/**
+ * The cache holds specs the API server checked against the CRD schema; resolvePolicy validates each
+ * again (validateEscalationPolicy) before use and reports the invalid ones.
+ */
 function policySpec(p: CachedPolicy | undefined): EscalationPolicySpec | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- schema-checked by the API server, validated by resolvePolicy
   return p?.spec as EscalationPolicySpec | undefined;
 }
 
@@ -83,7 +87,12 @@ export class PolicyEscalator implements Escalator {
     });
   }
 
-  async escalate(incident: Incident, input: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number; notes?: EscalationNote[] }> {
+  escalate(incident: Incident, input: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number; notes?: EscalationNote[] }> {
+    return Promise.resolve(this.escalateNow(incident, input, now));
+  }
+
+  /** The escalation decision for this status (no I/O: notifications are only recorded in the outbox). */
+  private escalateNow(incident: Incident, input: IncidentStatus, now: Date): { status: IncidentStatus; requeueAfterMs?: number; notes?: EscalationNote[] } {
     const status: IncidentStatus = { ...input };
     if (!status.openedAt || !status.acknowledgeBy || !status.respondBy) return { status };
     const { policy, source, problems } = this.resolve(incident);

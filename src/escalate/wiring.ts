@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { OperatorConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import type { EscalatorFactoryDeps, OperatorOptions } from '../operator.js';
 import { PolicyEscalator } from './escalator.js';
 import { alertmanagerRoute } from './alert-intake.js';
@@ -18,20 +19,21 @@ export function buildEscalator(config: OperatorConfig, log: Logger): (deps: Esca
 }
 
 /** Bearer token read from a mounted Secret file (re-read at most every 10 s, so rotation works). */
-function tokenReader(path: string | undefined): () => string | undefined {
+function tokenReader(path: string | undefined, clock: Clock): () => string | undefined {
   let cached: { value: string | undefined; at: number } | undefined;
   return () => {
     if (!path) return undefined;
-    if (cached && Date.now() - cached.at < 10_000) return cached.value;
+    const now = clock.now().getTime();
+    if (cached && now - cached.at < 10_000) return cached.value;
     let value: string | undefined;
     try { value = readFileSync(path, 'utf8').trim() || undefined; } catch { value = undefined; }
-    cached = { value, at: Date.now() };
+    cached = { value, at: now };
     return value;
   };
 }
 
-export function buildRoutes(config: OperatorConfig, log: Logger): NonNullable<OperatorOptions['routes']> {
+export function buildRoutes(config: OperatorConfig, log: Logger, clock: Clock = systemClock): NonNullable<OperatorOptions['routes']> {
   return ({ incidents, caches }) => ({
-    '/alertmanager': alertmanagerRoute(config, log, { incidents, cachedIncidents: caches.incidents, token: tokenReader(config.alertmanagerTokenFile) }),
+    '/alertmanager': alertmanagerRoute(config, log, { incidents, cachedIncidents: caches.incidents, token: tokenReader(config.alertmanagerTokenFile, clock) }),
   });
 }
