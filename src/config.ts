@@ -30,6 +30,8 @@ export interface OperatorConfig {
   acknowledgeMinutes: number;
   /** Per-severity minutes to resolve (RESPONSE_MINUTES_Px, or RESPONSE_SECONDS_Px / 60: may be fractional). */
   responseMinutes: Partial<Record<'P0' | 'P1' | 'P2' | 'P3', number>>;
+  /** P0/P1 post-mortem deadline after resolution and reminder lead (POSTMORTEM_DUE_SECONDS, default 48 h; POSTMORTEM_REMINDER_SECONDS, default 24 h). */
+  postmortem?: { dueSeconds: number; reminderSeconds: number };
   lease: { name: string; durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   maxBackoffMs: number;
   watchdogSeconds: number;
@@ -205,6 +207,10 @@ export function loadConfig(env: Env): OperatorConfig {
       ? int(env, 'ACKNOWLEDGE_SECONDS', 0, 0, 24 * 60 * 60) / 60
       : int(env, 'ACKNOWLEDGE_MINUTES', 15, 0, 24 * 60),
     responseMinutes,
+    postmortem: {
+      dueSeconds: int(env, 'POSTMORTEM_DUE_SECONDS', 48 * 3600, 1, 30 * 86_400),
+      reminderSeconds: int(env, 'POSTMORTEM_REMINDER_SECONDS', 24 * 3600, 0, 30 * 86_400),
+    },
     lease: { name: env.LEASE_NAME || 'incident-operator', durationMs: leaseDurationMs, renewDeadlineMs, retryPeriodMs },
     maxBackoffMs: int(env, 'MAX_BACKOFF_MS', 30_000, 100, 60_000),
     watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 300, 5, 3_600),

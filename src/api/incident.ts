@@ -38,6 +38,8 @@ export interface IncidentSpec {
   escalationPolicyRef?: { name: string };
   acknowledgement?: { acknowledgedBy: string; acknowledgedAt?: string };
   resolution?: { resolvedBy: string; resolvedAt?: string; note?: string };
+  /** Set by a person when the P0/P1 post-mortem is written (kubectl incident postmortem-done). */
+  postmortem?: { done?: boolean; link?: string; doneBy?: string; doneAt?: string };
   /** Health signals (Prometheus queries, HTTP probes); unset: the target Deployment's runbook.dev/signals annotation. */
   signals?: SignalSpec[];
 }

@@ -16,10 +16,19 @@ export const ConditionType = {
   EscalationPolicyValid: 'EscalationPolicyValid',
   /** Every health signal within its threshold (Unknown: some signal has no value). */
   SignalsHealthy: 'SignalsHealthy',
+  /** P0/P1 resolved: the post-mortem is due (True) until marked done (False). */
+  PostmortemDue: 'PostmortemDue',
 } as const;
 
 export const Reason = {
   Opened: 'Opened',
+  /** PostmortemDue: waiting for the post-mortem; the reminder was sent; the deadline passed; done. */
+  PostmortemPending: 'PostmortemPending',
+  PostmortemReminderSent: 'PostmortemReminderSent',
+  PostmortemOverdue: 'PostmortemOverdue',
+  PostmortemDone: 'PostmortemDone',
+  /** The Event and timeline entry of the post-mortem reminder. */
+  PostmortemReminder: 'PostmortemReminder',
   TargetFound: 'TargetFound',
   TargetNotFound: 'TargetNotFound',
   TargetDeleted: 'TargetDeleted',

@@ -25,6 +25,7 @@ import type { EvaluateSignals } from '../ports/signals.js';
 import { combineVerdicts } from '../decide/health-signals.js';
 import { advancePhase, applyAcknowledgement, openIncident, slaConditions, targetConditions, type PhaseSettings } from './incident-steps.js';
 import { condition, isTerminal, newContext, note, requeueAfter, type ReconcileContext } from './reconcile-context.js';
+import { postmortemStep } from './postmortem-step.js';
 import { otherCrashLoopingDeployments, snapshotTarget } from './target-snapshot.js';
 import { errorMessage } from '../decide/errors.js';
 
@@ -83,6 +84,7 @@ export class IncidentReconciler {
       advancePhase(ctx, this.phaseSettings());
     }
     slaConditions(ctx);
+    postmortemStep(ctx, this.d.config.postmortem);
     await this.releaseOwner(ctx);
     await this.escalate(ctx);
     await this.write(ctx);

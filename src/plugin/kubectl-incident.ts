@@ -16,8 +16,9 @@ export const RESOURCE = 'incidents.runbook.dev' satisfies `${typeof INCIDENT_PLU
 export const MAX_WHO_LENGTH = 128; // spec.acknowledgement.acknowledgedBy / spec.resolution.resolvedBy
 export const MAX_NOTE_LENGTH = 1024; // spec.resolution.note
 
-export type CommandName = 'ack' | 'resolve' | 'timeline' | 'approve-rollback' | 'postmortem';
-const COMMANDS: readonly CommandName[] = ['ack', 'resolve', 'timeline', 'approve-rollback', 'postmortem'];
+export type CommandName = 'ack' | 'resolve' | 'timeline' | 'approve-rollback' | 'postmortem' | 'postmortem-done';
+const COMMANDS: readonly CommandName[] = ['ack', 'resolve', 'timeline', 'approve-rollback', 'postmortem', 'postmortem-done'];
+export const MAX_LINK_LENGTH = 2048; // spec.postmortem.link
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // C0/C1 controls (terminal escapes) and bidi overrides must not reach the terminal from status text.
@@ -32,6 +33,7 @@ Usage:
   kubectl incident timeline NAME [-n NAMESPACE]
   kubectl incident approve-rollback NAME [-n NAMESPACE]
   kubectl incident postmortem NAME [-n NAMESPACE] [-o markdown|html]
+  kubectl incident postmortem-done NAME --link URL [-n NAMESPACE] [--by WHO]
 
 Commands:
   ack               acknowledge the incident (stops the acknowledge clock and repeated pages)
@@ -39,6 +41,7 @@ Commands:
   timeline          print status.timeline as a table
   approve-rollback  approve the proposed rollback (spec.rollback.approved=true)
   postmortem        print the post-mortem draft (Markdown, or -o html: one self-contained page)
+  postmortem-done   mark the P0/P1 post-mortem written (PostmortemDue turns False, the reminder stops)
 
 Options:
   -n, --namespace NS   namespace of the Incident (default: the current context's)
@@ -47,6 +50,7 @@ Options:
       --context NAME   kubeconfig context to use
       --kubeconfig F   kubeconfig file to use
   -o, --output FMT     postmortem: markdown (default) or html
+      --link URL       postmortem-done: where the post-mortem is, at most ${MAX_LINK_LENGTH} characters
       --dry-run        print the kubectl command instead of running it
   -h, --help           show this help
 
@@ -80,10 +84,12 @@ export interface IncidentCommand extends TargetOptions {
   note?: string;
   /** postmortem only. */
   output?: PostmortemFormat;
+  /** postmortem-done only. */
+  link?: string;
   dryRun: boolean;
 }
 
-type ValueOption = 'namespace' | 'by' | 'note' | 'context' | 'kubeconfig' | 'output';
+type ValueOption = 'namespace' | 'by' | 'note' | 'context' | 'kubeconfig' | 'output' | 'link';
 const VALUE_FLAGS: Readonly<Record<string, ValueOption>> = {
   '-n': 'namespace',
   '--namespace': 'namespace',
@@ -93,6 +99,7 @@ const VALUE_FLAGS: Readonly<Record<string, ValueOption>> = {
   '--kubeconfig': 'kubeconfig',
   '-o': 'output',
   '--output': 'output',
+  '--link': 'link',
 };
 
 const isCommandName = (s: string | undefined): s is CommandName => COMMANDS.some((c) => c === s);
@@ -144,6 +151,11 @@ export function parseArgs(argv: readonly string[]): Command {
   if (opts.by !== undefined && (command === 'timeline' || command === 'approve-rollback' || command === 'postmortem')) {
     throw new UsageError(`--by is not valid with ${command}`);
   }
+  if (command === 'postmortem-done') {
+    if (opts.link === undefined || opts.link.trim() === '') throw new UsageError('postmortem-done needs --link URL');
+    if (opts.link.length > MAX_LINK_LENGTH) throw new UsageError(`--link is longer than ${MAX_LINK_LENGTH} characters`);
+    if (UNSAFE_CHAR.test(opts.link)) throw new UsageError('--link must not contain control characters');
+  } else if (opts.link !== undefined) throw new UsageError('--link is only valid with postmortem-done');
   const { output, ...rest } = opts;
   if (output !== undefined && command !== 'postmortem') throw new UsageError('--output is only valid with postmortem');
   const format = PostmortemFormats.find((f) => f === output);
@@ -168,10 +180,11 @@ export function rfc3339(now: Date): string {
 export type IncidentPatch =
   | { spec: Required<Pick<IncidentSpec, 'acknowledgement'>> }
   | { spec: Required<Pick<IncidentSpec, 'resolution'>> }
-  | { spec: { rollback: Required<Pick<NonNullable<IncidentSpec['rollback']>, 'approved'>> } };
+  | { spec: { rollback: Required<Pick<NonNullable<IncidentSpec['rollback']>, 'approved'>> } }
+  | { spec: { postmortem: Required<NonNullable<IncidentSpec['postmortem']>> } };
 
 /** The JSON merge patch for a mutating command; `who` is required for ack and resolve. */
-export function buildPatch(cmd: Pick<IncidentCommand, 'command' | 'note'>, who: string | undefined, now: Date): IncidentPatch {
+export function buildPatch(cmd: Pick<IncidentCommand, 'command' | 'note' | 'link'>, who: string | undefined, now: Date): IncidentPatch {
   switch (cmd.command) {
     case 'ack':
       return { spec: { acknowledgement: { acknowledgedBy: requireWho(who, cmd.command), acknowledgedAt: rfc3339(now) } } };
@@ -179,6 +192,8 @@ export function buildPatch(cmd: Pick<IncidentCommand, 'command' | 'note'>, who: 
       return { spec: { resolution: { resolvedBy: requireWho(who, cmd.command), resolvedAt: rfc3339(now), note: cmd.note } } };
     case 'approve-rollback':
       return { spec: { rollback: { approved: true } } };
+    case 'postmortem-done':
+      return { spec: { postmortem: { done: true, link: cmd.link ?? '', doneBy: requireWho(who, cmd.command), doneAt: rfc3339(now) } } };
     default:
       throw new Error(`${cmd.command} does not patch`);
   }
@@ -288,6 +303,7 @@ const DONE: Readonly<Record<Exclude<CommandName, 'timeline' | 'postmortem'>, str
   ack: 'acknowledged',
   resolve: 'resolved',
   'approve-rollback': 'rollback approved',
+  'postmortem-done': 'post-mortem marked done',
 };
 
 /** Runs one command line; returns the exit code. */

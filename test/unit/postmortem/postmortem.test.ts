@@ -110,6 +110,15 @@ describe('postmortem: kubectl incident postmortem', () => {
     expect((await run(['timeline', 'checkout-5xx', '-o', 'html'])).code).to.equal(2);
   });
 
+  it('postmortem-done NAME --link URL patches spec.postmortem (done, link, who, when); --link is required', async () => {
+    const r = await run(['postmortem-done', 'checkout-5xx', '--link', 'https://wiki.example/pm-42', '--by', 'oncall-alice', '-n', 'shop']);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.calls).to.deep.equal([['patch', 'incidents.runbook.dev', 'checkout-5xx', '--type', 'merge', '-p', JSON.stringify({ spec: { postmortem: { done: true, link: 'https://wiki.example/pm-42', doneBy: 'oncall-alice', doneAt: '2026-11-27T03:50:00Z' } } }), '--namespace', 'shop']]);
+    expect(r.out).to.equal('incident checkout-5xx post-mortem marked done by oncall-alice at 2026-11-27T03:50:00Z\n');
+    expect((await run(['postmortem-done', 'checkout-5xx', '--by', 'x'])).code).to.equal(2);
+    expect((await run(['ack', 'checkout-5xx', '--link', 'https://x'])).code).to.equal(2);
+  });
+
   it('something that is not an Incident is an error, not a crash', async () => {
     const r = await run(['postmortem', 'x'], '{"kind":"Pod"}');
     expect(r.code).to.equal(1);
