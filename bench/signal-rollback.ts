@@ -17,6 +17,7 @@ import { startPrometheus } from '../test/harness/prometheus.js';
 import { applyDeployment } from '../test/harness/rollout.js';
 import { signalsAnnotation } from '../test/harness/signal-fixtures.js';
 import { startWorkloadExporter } from '../test/harness/workload-exporter.js';
+import { errorMessage } from '../src/decide/errors.js';
 
 const releases = Number(process.env.BENCH_RELEASES ?? 20);
 const parallel = Number(process.env.BENCH_PARALLEL ?? 5);
@@ -49,8 +50,10 @@ async function main(): Promise<void> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
   const state = new Map<string, { image?: string; lkg: boolean; rolledBackAt?: number }>();
-  const watch = await new k8s.Watch(kc).watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (_type, d: k8s.V1Deployment) => {
+  const isDeployment = (o: unknown): o is k8s.V1Deployment => typeof o === 'object' && o !== null && 'metadata' in o && 'spec' in o;
+  const watch = await new k8s.Watch(kc).watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (_type: string, d: unknown) => {
     const at = Date.now();
+    if (!isDeployment(d)) return;
     const name = d.metadata?.name ?? '';
     const s = state.get(name) ?? { lkg: false };
     state.set(name, s);
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
     if (image && image !== s.image) { s.image = image; void exporter.setCurrent(ns, name, image); }
     if (d.metadata?.annotations?.[LAST_KNOWN_GOOD]) s.lkg = true;
     if (d.metadata?.annotations?.[ROLLED_BACK_BY] && s.rolledBackAt === undefined) s.rolledBackAt = at;
-  }, (err) => { if (err) console.error('watch ended', (err as Error).message); });
+  }, (err: unknown) => { if (err) console.error('watch ended', errorMessage(err)); });
 
   const latencies: number[] = [];
   const failures: string[] = [];
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
           if (t0 === undefined) throw new Error('no bad scrape recorded');
           latencies.push(state.get(name)!.rolledBackAt! - t0);
         } catch (e) {
-          failures.push(`${name}: ${(e as Error).message}`);
+          failures.push(`${name}: ${errorMessage(e)}`);
         }
       }
     }));

@@ -40,7 +40,7 @@ export function verdictOf(spec: SignalSpec, obs: Observation, previous?: SignalV
     const reason = obs.detail ? `${obs.reason}: ${obs.detail}`.slice(0, 160) : obs.reason;
     return { ...base, verdict: 'Unknown', reason, consecutiveBreaches: previous?.consecutiveBreaches ?? 0 };
   }
-  const bad = probe ? obs.value !== threshold : breaches(obs.value, comparison as SignalComparison, threshold);
+  const bad = probe ? obs.value !== threshold : breaches(obs.value, spec.breachWhen?.comparison ?? '>', threshold);
   return {
     ...base,
     verdict: bad ? 'Breaching' : 'Healthy',
@@ -120,46 +120,59 @@ export function breachOrigin(atRollout: SignalVerdictKind | undefined, streakSta
 // ---- parsing (spec.signals is validated by the CRD schema; the annotation is validated here) ----
 
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const COMPARISONS: readonly string[] = ['>', '>=', '<', '<='];
+const COMPARISONS: readonly unknown[] = ['>', '>=', '<', '<='];
 
 export type ParsedSignals = { ok: true; signals: SignalSpec[] } | { ok: false; error: string };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isComparison = (v: unknown): v is SignalComparison => typeof v === 'string' && COMPARISONS.includes(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
+  try { return { ok: true, value: JSON.parse(raw) }; } catch { return { ok: false }; }
+}
+
+/** One list entry, or why not (the path names the field, never its value). */
+function parseSignal(item: unknown, at: string, names: Set<string>): SignalSpec | string {
+  if (!isRecord(item)) return `${at}: expected an object`;
+  const unknownKey = Object.keys(item).find((k) => !['name', 'prometheus', 'httpProbe', 'breachWhen'].includes(k));
+  if (unknownKey) return `${at}: unknown field ${JSON.stringify(unknownKey.slice(0, 40))}`;
+  const { name, prometheus, httpProbe, breachWhen } = item;
+  if (typeof name !== 'string' || !NAME.test(name)) return `${at}.name: expected a DNS-1123 label`;
+  if (names.has(name)) return `${at}.name: duplicate`;
+  names.add(name);
+  if ((prometheus === undefined) === (httpProbe === undefined)) return `${at}: exactly one of prometheus, httpProbe`;
+  if (prometheus !== undefined) {
+    if (!isRecord(prometheus) || typeof prometheus.query !== 'string' || prometheus.query.length === 0 || prometheus.query.length > 2048) return `${at}.prometheus.query: expected a string of 1..2048 characters`;
+    if (!isRecord(breachWhen)) return `${at}.breachWhen: required for a prometheus signal`;
+    if (!isComparison(breachWhen.comparison)) return `${at}.breachWhen.comparison: one of > >= < <=`;
+    if (typeof breachWhen.threshold !== 'number' || !Number.isFinite(breachWhen.threshold)) return `${at}.breachWhen.threshold: expected a number`;
+    return { name, prometheus: { query: prometheus.query }, breachWhen: { comparison: breachWhen.comparison, threshold: breachWhen.threshold } };
+  }
+  if (!isRecord(httpProbe) || typeof httpProbe.url !== 'string' || !/^https?:\/\/[^\s]{1,2040}$/.test(httpProbe.url)) return `${at}.httpProbe.url: expected an http(s) URL`;
+  const { expectedStatus, timeoutSeconds } = httpProbe;
+  if (expectedStatus !== undefined && (!isInt(expectedStatus) || expectedStatus < 100 || expectedStatus > 599)) return `${at}.httpProbe.expectedStatus: 100..599`;
+  if (timeoutSeconds !== undefined && (typeof timeoutSeconds !== 'number' || timeoutSeconds <= 0 || timeoutSeconds > 30)) return `${at}.httpProbe.timeoutSeconds: (0, 30]`;
+  if (breachWhen !== undefined) return `${at}.breachWhen: not used by an httpProbe (expectedStatus is the condition)`;
+  return { name, httpProbe: { url: httpProbe.url, ...(expectedStatus !== undefined ? { expectedStatus } : {}), ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) } };
+}
 
 /** Parses and validates a signal list (the annotation's JSON, or spec.signals); errors name the path, never values. */
 export function parseSignals(raw: unknown): ParsedSignals {
   let list: unknown = raw;
   if (typeof raw === 'string') {
-    try { list = JSON.parse(raw); } catch { return { ok: false, error: 'not valid JSON' }; }
+    const parsed = parseJson(raw);
+    if (!parsed.ok) return { ok: false, error: 'not valid JSON' };
+    list = parsed.value;
   }
   if (!Array.isArray(list)) return { ok: false, error: 'expected a JSON array of signals' };
   if (list.length > MAX_SIGNALS) return { ok: false, error: `at most ${MAX_SIGNALS} signals` };
   const out: SignalSpec[] = [];
   const names = new Set<string>();
   for (const [i, item] of list.entries()) {
-    const at = `[${i}]`;
-    if (typeof item !== 'object' || item === null) return { ok: false, error: `${at}: expected an object` };
-    const s = item as Record<string, unknown>;
-    const unknownKey = Object.keys(s).find((k) => !['name', 'prometheus', 'httpProbe', 'breachWhen'].includes(k));
-    if (unknownKey) return { ok: false, error: `${at}: unknown field ${JSON.stringify(unknownKey.slice(0, 40))}` };
-    if (typeof s.name !== 'string' || !NAME.test(s.name)) return { ok: false, error: `${at}.name: expected a DNS-1123 label` };
-    if (names.has(s.name)) return { ok: false, error: `${at}.name: duplicate` };
-    names.add(s.name);
-    if ((s.prometheus === undefined) === (s.httpProbe === undefined)) return { ok: false, error: `${at}: exactly one of prometheus, httpProbe` };
-    if (s.prometheus !== undefined) {
-      const p = s.prometheus as Record<string, unknown>;
-      if (typeof p !== 'object' || p === null || typeof p.query !== 'string' || p.query.length === 0 || p.query.length > 2048) return { ok: false, error: `${at}.prometheus.query: expected a string of 1..2048 characters` };
-      const b = s.breachWhen as Record<string, unknown> | undefined;
-      if (typeof b !== 'object' || b === null) return { ok: false, error: `${at}.breachWhen: required for a prometheus signal` };
-      if (typeof b.comparison !== 'string' || !COMPARISONS.includes(b.comparison)) return { ok: false, error: `${at}.breachWhen.comparison: one of > >= < <=` };
-      if (typeof b.threshold !== 'number' || !Number.isFinite(b.threshold)) return { ok: false, error: `${at}.breachWhen.threshold: expected a number` };
-      out.push({ name: s.name, prometheus: { query: p.query }, breachWhen: { comparison: b.comparison as SignalComparison, threshold: b.threshold } });
-    } else {
-      const h = s.httpProbe as Record<string, unknown>;
-      if (typeof h !== 'object' || h === null || typeof h.url !== 'string' || !/^https?:\/\/[^\s]{1,2040}$/.test(h.url)) return { ok: false, error: `${at}.httpProbe.url: expected an http(s) URL` };
-      if (h.expectedStatus !== undefined && (!Number.isInteger(h.expectedStatus) || (h.expectedStatus as number) < 100 || (h.expectedStatus as number) > 599)) return { ok: false, error: `${at}.httpProbe.expectedStatus: 100..599` };
-      if (h.timeoutSeconds !== undefined && (typeof h.timeoutSeconds !== 'number' || h.timeoutSeconds <= 0 || h.timeoutSeconds > 30)) return { ok: false, error: `${at}.httpProbe.timeoutSeconds: (0, 30]` };
-      if (s.breachWhen !== undefined) return { ok: false, error: `${at}.breachWhen: not used by an httpProbe (expectedStatus is the condition)` };
-      out.push({ name: s.name, httpProbe: { url: h.url, ...(h.expectedStatus !== undefined ? { expectedStatus: h.expectedStatus as number } : {}), ...(h.timeoutSeconds !== undefined ? { timeoutSeconds: h.timeoutSeconds as number } : {}) } });
-    }
+    const r = parseSignal(item, `[${i}]`, names);
+    if (typeof r === 'string') return { ok: false, error: r };
+    out.push(r);
   }
   return { ok: true, signals: out };
 }

@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { errorMessage } from '../decide/errors.js';
 import type { Observation } from '../decide/health-signals.js';
 
 export interface PrometheusAuth {
@@ -30,7 +31,7 @@ export class PrometheusClient {
   /** Instant query at `time` (default: now on the server). The first sample of a vector, or a scalar. */
   async query(promql: string, time?: Date): Promise<Observation> {
     let auth: PrometheusAuth | undefined;
-    try { auth = await this.o.auth?.(); } catch (e) { return { ok: false, reason: 'QueryFailed', detail: `credentials: ${(e as Error).message}`.slice(0, 120) }; }
+    try { auth = await this.o.auth?.(); } catch (e) { return { ok: false, reason: 'QueryFailed', detail: `credentials: ${errorMessage(e)}`.slice(0, 120) }; }
     const url = new URL(`${this.o.baseUrl}/api/v1/query`);
     url.searchParams.set('query', promql);
     if (time) url.searchParams.set('time', (time.getTime() / 1000).toFixed(3));
@@ -75,21 +76,24 @@ function getJson(url: URL, timeoutMs: number, auth: PrometheusAuth | undefined):
   });
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** The Prometheus API answer as an Observation (pure; exported for tests). */
 export function observationOf(status: number, body: unknown): Observation {
-  const b = body as { status?: string; errorType?: string; data?: { resultType?: string; result?: unknown } } | undefined;
-  if (status !== 200 || b?.status !== 'success') {
-    const kind = typeof b?.errorType === 'string' ? b.errorType.replace(/[^a-z_]/gi, '').slice(0, 40) : `HTTP ${status}`;
+  const b = isRecord(body) ? body : {};
+  if (status !== 200 || b.status !== 'success') {
+    const kind = typeof b.errorType === 'string' ? b.errorType.replace(/[^a-z_]/gi, '').slice(0, 40) : `HTTP ${status}`;
     return { ok: false, reason: 'QueryFailed', detail: kind };
   }
-  const data = b.data;
+  const data = isRecord(b.data) ? b.data : {};
+  const result = data.result;
   let raw: unknown;
-  if (data?.resultType === 'scalar' && Array.isArray(data.result)) raw = data.result[1];
-  else if (data?.resultType === 'vector' && Array.isArray(data.result)) {
-    const first = data.result[0] as { value?: unknown[] } | undefined;
-    if (!first) return { ok: false, reason: 'NoData', detail: 'the query returned no series' };
-    raw = first.value?.[1];
-  } else return { ok: false, reason: 'QueryFailed', detail: `unsupported result type ${String(data?.resultType).slice(0, 20)}` };
+  if (data.resultType === 'scalar' && Array.isArray(result)) raw = result[1];
+  else if (data.resultType === 'vector' && Array.isArray(result)) {
+    const first: unknown = result[0];
+    if (!isRecord(first)) return { ok: false, reason: 'NoData', detail: 'the query returned no series' };
+    raw = Array.isArray(first.value) ? first.value[1] : undefined;
+  } else return { ok: false, reason: 'QueryFailed', detail: `unsupported result type ${String(data.resultType).slice(0, 20)}` };
   const value = typeof raw === 'string' ? Number(raw) : NaN;
   if (!Number.isFinite(value)) return { ok: false, reason: 'NotANumber', detail: 'the query returned NaN or Inf' };
   return { ok: true, value };

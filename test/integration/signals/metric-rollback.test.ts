@@ -11,7 +11,7 @@ import { createTestNamespace, deleteNamespace, waitFor } from '../../harness/clu
 import { startOperatorProcess, stopOperators, type OperatorProcess } from '../../harness/operator-process.js';
 import { startPrometheus, type PrometheusHarness } from '../../harness/prometheus.js';
 import {
-  OPT_IN, applyDeployment, getDeployment, getIncident, imageOf, listIncidents, revisionOf, summariseIncident, timelineTypes,
+  OPT_IN, applyDeployment, getDeployment, getIncident, imageOf, listIncidents, revisionOf, timelineTypes,
   waitForHealthy, waitForIncidentPhase, waitForLastKnownGood, waitForRevision, orderedIndices, type Json,
 } from '../../harness/rollout.js';
 import { followDeployment, startWorkloadExporter, type WorkloadExporter } from '../../harness/workload-exporter.js';
