@@ -6,10 +6,11 @@
  * recorded healthy.
  */
 import { expect } from 'chai';
-import { createTestNamespace, deleteNamespace } from '../../harness/cluster.js';
+import { randomBytes } from 'node:crypto';
+import { createTestNamespace, deleteNamespace, kubectl } from '../../harness/cluster.js';
 import { startOperatorProcess, stopOperators, type OperatorProcess } from '../../harness/operator-process.js';
 import { deleteLease } from '../../harness/operator-observe.js';
-import { createIncident, sleep, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
+import { createIncident, getIncident, sleep, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
 import { OPT_IN_REMEDIATION, provenThenBroken, revisionAndImage, unprovenThenBroken, type BrokenTarget } from '../../harness/consent-fixtures.js';
 
 describe('security: remediation needs the owner\'s consent (operator process)', function () {
@@ -20,17 +21,23 @@ describe('security: remediation needs the owner\'s consent (operator process)', 
   const lease = () => `${nsOf.optedIn}-consent`;
   const t: Record<string, BrokenTarget> = {};
   const keys = ['noLkg', 'noLkgAllowed', 'toRev', 'optedIn', 'unlabeled', 'optedOut'] as const;
+  let unwatched: string;
+  // A Deployment of ours in kube-system (watched on purpose here): protected even when labelled and watched.
+  const kubeSystemTarget = `sec-consent-${randomBytes(3).toString('hex')}`;
 
   before(async () => {
     try {
       for (const k of keys) nsOf[k] = await createTestNamespace('sec-consent');
+      unwatched = await createTestNamespace('sec-consent-unwatched', OPT_IN_REMEDIATION);
       // Unproven targets first, before any operator runs: nothing records their healthy revisions.
       [t.noLkg, t.noLkgAllowed, t.toRev] = await Promise.all([
         unprovenThenBroken(nsOf.noLkg!, 'no-lkg', OPT_IN_REMEDIATION),
         unprovenThenBroken(nsOf.noLkgAllowed!, 'no-lkg-allowed', OPT_IN_REMEDIATION),
         unprovenThenBroken(nsOf.toRev!, 'to-rev', OPT_IN_REMEDIATION, 1),
+        unprovenThenBroken(unwatched, 'unwatched', OPT_IN_REMEDIATION).then((x) => { t.unwatched = x; }),
+        unprovenThenBroken('kube-system', kubeSystemTarget, OPT_IN_REMEDIATION).then((x) => { t.kubeSystem = x; }),
       ]);
-      op = startOperatorProcess({ namespaces: Object.values(nsOf), leaseName: lease() });
+      op = startOperatorProcess({ namespaces: [...Object.values(nsOf), 'kube-system'], leaseName: lease() });
       await op.waitForLog(/leading: workers started/);
       [t.optedIn, t.unlabeled, t.optedOut] = await Promise.all([
         provenThenBroken(nsOf.optedIn!, 'opted-in', OPT_IN_REMEDIATION),
@@ -44,6 +51,9 @@ describe('security: remediation needs the owner\'s consent (operator process)', 
     await stopOperators([op], failed);
     if (nsOf.optedIn) await deleteLease(lease());
     for (const n of Object.values(nsOf)) await deleteNamespace(n);
+    if (unwatched) await deleteNamespace(unwatched);
+    await kubectl(['delete', 'incidents.runbook.dev', 'kube-system-target', '-n', 'kube-system', '--ignore-not-found']);
+    await kubectl(['delete', 'deployment', kubeSystemTarget, '-n', 'kube-system', '--ignore-not-found', '--wait=false']);
   });
 
   async function expectUntouched(ns: string, target: BrokenTarget, revision = 2): Promise<void> {
@@ -104,6 +114,22 @@ describe('security: remediation needs the owner\'s consent (operator process)', 
     expect(inc.status.remediation).to.include({ state: 'Refused', reason: 'UnverifiedRevision' });
     expect(inc.status.remediation.message).to.include('spec.rollback.toRevision 1');
     await expectUntouched(nsOf.toRev!, t.toRev!);
+  });
+
+  it('a hand-written Incident in kube-system (watched, Deployment labelled) is refused: ProtectedNamespace, never patched', async () => {
+    await createIncident({ name: 'kube-system-target', namespace: 'kube-system', target: kubeSystemTarget, rollback: { allowUnverified: true } as never });
+    const inc: Json = await waitForIncidentPhase('kube-system', 'kube-system-target', 'Escalated', 60_000);
+    expect(inc.status.remediation.reason).to.equal('RemediationNotPermitted');
+    expect(inc.status.remediation.consent).to.include({ permitted: false, reason: 'ProtectedNamespace' });
+    await expectUntouched('kube-system', t.kubeSystem!);
+  });
+
+  it('a hand-written Incident in an unwatched namespace is not even reconciled, the labelled Deployment never patched', async () => {
+    await createIncident({ name: 'unwatched', namespace: unwatched, target: t.unwatched!.name, rollback: { allowUnverified: true } as never });
+    await sleep(4000);
+    const inc = await getIncident(unwatched, 'unwatched');
+    expect(inc.status, 'no status: the operator does not look outside WATCH_NAMESPACES').to.equal(undefined);
+    await expectUntouched(unwatched, t.unwatched!);
   });
 
   it('spec.rollback.toRevision of a revision that does not exist is refused, even with allowUnverified', async () => {
