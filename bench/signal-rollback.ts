@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     namespaces: [ns],
     env: {
       PROMETHEUS_URL: prom.url, SIGNAL_INTERVAL_MS: String(intervalMs), SIGNAL_CONSECUTIVE_BREACHES: String(breaches),
-      HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '2', ROLLBACK_RATE_LIMIT_MAX: '100', LOG_LEVEL: 'info',
+      HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '2', ROLLBACK_RATE_LIMIT_MAX: '100', ROLLBACK_BUDGET_MAX: '1000', LOG_LEVEL: 'info',
     },
   });
   // One watch for every Deployment: keeps the exporter's live image in step, records the rollback patch's arrival.
