@@ -9,9 +9,13 @@
  * both through the same watch path, so T1 − T0 is the API-server-to-API-server latency of detect →
  * incident → diagnose → intent → rollback patch. Prints p50/p90/p99/max and heap/RSS per cached pod.
  *
+ * Then the same rollouts against a raw reactor (rawReactor below: one patch, no Incident) for the floor,
+ * and the operator's p50/p99 as ratios to it; plus cold start (start → leading with synced caches).
+ *
  * Env: BENCH_SCALES="100,1000" (Deployments), BENCH_REPLICAS=10, BENCH_ROLLOUTS=50.
  */
 import * as k8s from '@kubernetes/client-node';
+import { performance } from 'node:perf_hooks';
 import { ensureCluster, ensureNodeCapacity } from '../test/harness/cluster.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -79,8 +83,10 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   const before = process.memoryUsage();
   const log = createLogger('warn');
   const config = loadConfig({ ...process.env, WATCH_NAMESPACES: ns, LEASE_NAME: `bench-${ns}`.slice(0, 63), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '5', WORKERS: '8' });
+  const tStart = performance.now();
   const op = await startOperator({ config, log, clients: makeClients(kc), escalator: false, onLostLeadership: () => { throw new Error('lost leadership during bench'); } });
-  await waitUntil('operator leading', () => Promise.resolve(op.elector.isLeader()), 60_000);
+  await waitUntil('operator leading with synced caches', () => Promise.resolve(op.elector.isLeader() && op.caches.fresh?.() === true), 60_000);
+  const coldStartMs = Math.round(performance.now() - tStart);
   const targets = names.slice(0, Math.min(rollouts, n));
   await waitUntil('last-known-good recorded', async () => {
     const ds = await apps.listNamespacedDeployment({ namespace: ns });
@@ -121,17 +127,60 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
       return pods.items.length === 0;
     }, 120_000);
   }
-  podWatch.abort(); depWatch.abort();
   await op.stop();
+  const raw = await rawReactor(kc, ns, targets, t0, config.crashLoopRestartThreshold);
+  podWatch.abort(); depWatch.abort();
   const heapPerPod = (after.heapUsed - before.heapUsed) / Math.max(1, cachedPods);
   const rssPerPod = (after.rss - before.rss) / Math.max(1, cachedPods);
   console.log(JSON.stringify({
     scale: { deployments: n, replicas, cachedPods },
     rollbacks: latencies.length,
     latencyMs: latencies.length ? { p50: pct(latencies, 50), p90: pct(latencies, 90), p99: pct(latencies, 99), max: Math.max(...latencies), min: Math.min(...latencies) } : null,
+    rawReactorMs: raw.length ? { p50: pct(raw, 50), p99: pct(raw, 99), max: Math.max(...raw) } : null,
+    ratioToRawReactor: raw.length && latencies.length ? { p50: +(pct(latencies, 50) / Math.max(1, pct(raw, 50))).toFixed(2), p99: +(pct(latencies, 99) / Math.max(1, pct(raw, 99))).toFixed(2) } : null,
+    coldStartMs,
     memory: { heapUsedMB: +(after.heapUsed / 2 ** 20).toFixed(1), rssMB: +(after.rss / 2 ** 20).toFixed(1), heapPerCachedPodKB: +(heapPerPod / 1024).toFixed(2), rssPerCachedPodKB: +(rssPerPod / 1024).toFixed(2) },
   }));
   await core.deleteNamespace({ name: ns }).catch(() => undefined);
+}
+
+/**
+ * The physical floor, measured in the same run: a minimal watcher that patches the Deployment back the
+ * moment a crash-looping pod of the bad revision arrives — one round trip, no Incident, no diagnosis, no
+ * guards. Its latency (same T0/T1 definition: pod watch → Deployment watch) is what the operator is
+ * compared against.
+ */
+async function rawReactor(kc: k8s.KubeConfig, ns: string, targets: string[], t0: Map<string, number>, threshold: number): Promise<number[]> {
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const watch = new k8s.Watch(kc);
+  const reacted = new Set<string>();
+  const t1 = new Map<string, number>();
+  const reactorStart = new Map<string, number>();
+  const podWatch = await watch.watch(`/api/v1/namespaces/${ns}/pods`, {}, (_type, pod: k8s.V1Pod) => {
+    const app = pod.metadata?.labels?.app;
+    if (!app || reacted.has(app) || pod.metadata?.labels?.['chaos.runbook.dev/crashloop'] !== 'true' || !isCrashLooping(pod, threshold)) return;
+    reacted.add(app);
+    reactorStart.set(app, Date.now());
+    void apps.patchNamespacedDeployment({ name: app, namespace: ns, body: { metadata: { annotations: { 'bench.runbook.dev/raw-reacted': 'true' } }, spec: { template: { metadata: { labels: { 'chaos.runbook.dev/crashloop': null } }, spec: { containers: [{ name: 'app', image: 'bench.test/app:1' }] } } } } }, mergePatch()).catch(() => undefined);
+  }, () => undefined);
+  const depWatch = await watch.watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (_type, d: k8s.V1Deployment) => {
+    const name = d.metadata?.name;
+    if (name && reacted.has(name) && !t1.has(name) && d.metadata?.annotations?.['bench.runbook.dev/raw-reacted']) t1.set(name, Date.now());
+  }, () => undefined);
+  const out: number[] = [];
+  for (const name of targets) {
+    t0.delete(name);
+    await apps.patchNamespacedDeployment({ name, namespace: ns, body: { metadata: { annotations: { 'bench.runbook.dev/raw-reacted': null } }, spec: { template: { metadata: { labels: { 'chaos.runbook.dev/crashloop': 'true' } }, spec: { containers: [{ name: 'app', image: 'bench.test/app:3' }] } } } } }, mergePatch());
+    try {
+      await waitUntil(`raw reaction for ${name}`, () => Promise.resolve(t1.has(name)), 60_000);
+    } catch { continue; }
+    const start = t0.get(name) ?? reactorStart.get(name);
+    if (start !== undefined) out.push(t1.get(name)! - start);
+    await waitUntil(`${name} healthy`, async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name},chaos.runbook.dev/crashloop=true` })).items.length === 0, 120_000);
+  }
+  podWatch.abort(); depWatch.abort();
+  return out;
 }
 
 async function main(): Promise<void> {
