@@ -16,7 +16,7 @@ import { Backoff } from '../runtime/backoff.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { incidentLogRecord, type IncidentLogRecord } from './log-entries.js';
 import {
-  createSchemaSql, createTablesSql, insertEntries, logTables, maxSeqSql, SchemaExistsSql, upsertSummary, type LogTables,
+  createSchemaSql, createTablesSql, insertEntries, logTables, maxSeqSql, SchemaExistsSql, upsertPostmortem, upsertSummary, type LogTables,
 } from './schema.js';
 import { errorMessage } from '../decide/errors.js';
 
@@ -289,6 +289,10 @@ export class IncidentLogWriter {
         }
         const up = upsertSummary(this.tables, record.summary);
         await client.query(up.text, up.values);
+        if (record.postmortem) {
+          const pm = upsertPostmortem(this.tables, record.postmortem);
+          await client.query(pm.text, pm.values);
+        }
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -12,6 +12,9 @@
  * No I/O, no clock, no pg or Kubernetes imports.
  */
 import type { Incident, Severity, TimelineEntry } from '../api/incident.js';
+import { postmortemMarkdown } from '../postmortem/markdown.js';
+import { postmortemModel } from '../postmortem/model.js';
+import type { PostmortemRow } from './schema.js';
 
 /** The runbook: schedule a post-mortem within 48 hours of resolving a P0/P1 incident. */
 export const PostmortemDueHours = 48;
@@ -55,6 +58,8 @@ export interface IncidentLogRecord {
   /** Ordered by seq, ascending. */
   entries: TimelineRow[];
   summary: SummaryRow;
+  /** The post-mortem draft, for a resolved P0/P1 incident. */
+  postmortem?: PostmortemRow;
 }
 
 /**
@@ -135,5 +140,15 @@ export function summaryRow(incident: Incident): SummaryRow | undefined {
 export function incidentLogRecord(incident: Incident): IncidentLogRecord | undefined {
   const summary = summaryRow(incident);
   if (!summary) return undefined;
-  return { incidentUid: summary.incidentUid, entries: timelineRows(incident), summary };
+  const postmortem = postmortemRow(incident, summary);
+  return { incidentUid: summary.incidentUid, entries: timelineRows(incident), summary, ...(postmortem ? { postmortem } : {}) };
+}
+
+/** The draft of a resolved P0/P1 incident, as of its resolution (deterministic: the same state, the same text). */
+function postmortemRow(incident: Incident, summary: SummaryRow): PostmortemRow | undefined {
+  if (summary.phase !== 'Resolved' || !summary.resolvedAt || !summary.postmortemDueAt) return undefined;
+  return {
+    incidentUid: summary.incidentUid, namespace: summary.namespace, name: summary.name, severity: summary.severity, resolvedAt: summary.resolvedAt,
+    markdown: postmortemMarkdown(postmortemModel(incident, new Date(summary.resolvedAt))),
+  };
 }

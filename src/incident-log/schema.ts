@@ -10,6 +10,7 @@ import type { SummaryRow, TimelineRow } from './log-entries.js';
 export const DefaultSchema = 'incident_log';
 export const EntriesTable = 'timeline_entries';
 export const IncidentsTable = 'incidents';
+export const PostmortemsTable = 'postmortems';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -34,11 +35,13 @@ export interface LogTables {
   entries: string;
   /** `"schema"."incidents"` */
   incidents: string;
+  /** `"schema"."postmortems"`: the post-mortem draft of each resolved P0/P1 incident. */
+  postmortems: string;
 }
 
 export function logTables(schema: string = DefaultSchema): LogTables {
   const s = validateSchemaName(schema);
-  return { schema: s, entries: `${q(s)}.${q(EntriesTable)}`, incidents: `${q(s)}.${q(IncidentsTable)}` };
+  return { schema: s, entries: `${q(s)}.${q(EntriesTable)}`, incidents: `${q(s)}.${q(IncidentsTable)}`, postmortems: `${q(s)}.${q(PostmortemsTable)}` };
 }
 
 /** Does the schema exist? ($1 = schema name) */
@@ -84,6 +87,15 @@ export function createTablesSql(t: LogTables): string[] {
       updated_at timestamptz NOT NULL DEFAULT now()
     )`,
     `CREATE INDEX IF NOT EXISTS incidents_postmortem_due_idx ON ${t.incidents} (postmortem_due_at) WHERE postmortem_due_at IS NOT NULL`,
+    `CREATE TABLE IF NOT EXISTS ${t.postmortems} (
+      incident_uid text PRIMARY KEY,
+      namespace text NOT NULL,
+      name text NOT NULL,
+      severity text NOT NULL,
+      resolved_at timestamptz NOT NULL,
+      markdown text NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`,
   ];
 }
 
@@ -127,5 +139,19 @@ export function upsertSummary(t: LogTables, r: SummaryRow): { text: string; valu
       + `ON CONFLICT (incident_uid) DO UPDATE SET ${updates}, updated_at = now() `
       + 'WHERE cur.timeline_total <= EXCLUDED.timeline_total',
     values,
+  };
+}
+
+/** The post-mortem draft of a resolved P0/P1 incident (PHI-safe Markdown, src/postmortem/). */
+export interface PostmortemRow { incidentUid: string; namespace: string; name: string; severity: string; resolvedAt: string; markdown: string }
+
+/** Upsert of the draft: a later resolution (re-opened and resolved again) replaces it, an older one never does. */
+export function upsertPostmortem(t: LogTables, r: PostmortemRow): { text: string; values: unknown[] } {
+  return {
+    text: `INSERT INTO ${t.postmortems} AS cur (incident_uid, namespace, name, severity, resolved_at, markdown, updated_at) `
+      + 'VALUES ($1, $2, $3, $4, $5, $6, now()) '
+      + 'ON CONFLICT (incident_uid) DO UPDATE SET namespace = EXCLUDED.namespace, name = EXCLUDED.name, severity = EXCLUDED.severity, '
+      + 'resolved_at = EXCLUDED.resolved_at, markdown = EXCLUDED.markdown, updated_at = now() WHERE cur.resolved_at <= EXCLUDED.resolved_at',
+    values: [r.incidentUid, r.namespace, r.name, r.severity, r.resolvedAt, r.markdown],
   };
 }

@@ -30,7 +30,7 @@ describe('incident-log/schema', () => {
   });
 
   it('qualifies and quotes the table names', () => {
-    expect(logTables('audit')).to.deep.equal({ schema: 'audit', entries: '"audit"."timeline_entries"', incidents: '"audit"."incidents"' });
+    expect(logTables('audit')).to.deep.equal({ schema: 'audit', entries: '"audit"."timeline_entries"', incidents: '"audit"."incidents"', postmortems: '"audit"."postmortems"' });
     expect(logTables().schema).to.equal('incident_log');
   });
 
