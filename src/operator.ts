@@ -62,7 +62,7 @@ export interface OperatorOptions {
   /** Escalation and notifications (default: the EscalationPolicy escalator; false: none, e.g. benchmarks). */
   escalator?: ((deps: EscalatorFactoryDeps) => Escalator) | false;
   /** Routes of the intake listener (default: the Alertmanager intake). */
-  routes?: (deps: { clients: KubeClients; incidents: IncidentClient; caches: Caches }) => Record<string, Route>;
+  routes?: (deps: { clients: KubeClients; incidents: IncidentClient; caches: Caches; metrics: OperatorMetrics }) => Record<string, Route>;
   /** Called after every Incident status write (default: the durable incident log when configured). */
   onStatusWritten?: (incident: Incident) => void;
   /** Leadership lost: the default exits the process (as controller-runtime does) so nothing acts without the lease. */
@@ -279,7 +279,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       refreshCacheGauges(metrics, caches.incidents.list(), clock.now());
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
-    intakeRoutes: (opts.routes ?? buildRoutes(config, log, clock))({ clients, incidents: incidentClient, caches }),
+    intakeRoutes: (opts.routes ?? buildRoutes(config, log, clock))({ clients, incidents: incidentClient, caches, metrics }),
   });
 
   if (incidentLog) wireIncidentLog(incidentLog, { metrics, elector, caches }, watched);

@@ -75,6 +75,8 @@ export async function applyAlertIntents(
   const groups = new Map<string, { namespace: string; name: string; count: number; base: number; lastKey: string }>();
   let deferred = 0;
   let grouped = 0;
+  let created = 0;
+  let repeated = 0;
 
   const touch = (namespace: string, name: string) =>
     incidents.patchMetadataAndSpec(namespace, name, { metadata: { annotations: { [AlertAnnotation.lastSeen]: stamp() } } });
@@ -96,7 +98,7 @@ export async function applyAlertIntents(
       continue;
     }
     if (opts.exists?.(intent.namespace, intent.name)) {
-      try { await touch(intent.namespace, intent.name); continue; } catch (e) { if (!isNotFound(e)) throw e; /* deleted since: create */ }
+      try { await touch(intent.namespace, intent.name); repeated++; continue; } catch (e) { if (!isNotFound(e)) throw e; /* deleted since: create */ }
     }
     const targetKey = `${intent.namespace}/${intent.target}`;
     if (!opts.budget || opts.budget.tryTake(opts.now())) {
@@ -116,12 +118,14 @@ export async function applyAlertIntents(
       };
       try {
         await incidents.create(body);
+        created++;
         createdNow.set(targetKey, intent.name);
         opts.log.info('incident opened from alert', { incident: `${intent.namespace}/${intent.name}`, severity: intent.severity });
       } catch (e) {
         if (!isAlreadyExists(e)) { opts.budget?.refund(); throw e; }
         opts.budget?.refund();
         await touch(intent.namespace, intent.name);
+        repeated++;
       }
       continue;
     }
@@ -153,6 +157,8 @@ export async function applyAlertIntents(
     opts.log.warn('incident creation limit reached', { grouped, deferred, perMinute: opts.budget?.perMinute });
   }
   return {
+    ...(created > 0 ? { created } : {}),
+    ...(repeated > 0 ? { repeated } : {}),
     ...(grouped > 0 ? { grouped } : {}),
     ...(deferred > 0 ? { deferred, retryAfterSeconds: opts.budget?.retryAfterSeconds(opts.now()) || 1 } : {}),
   };
@@ -161,24 +167,39 @@ export async function applyAlertIntents(
 /** The `/alertmanager` handler with the operator's scope, limits and caches wired in. */
 export function alertmanagerRoute(config: OperatorConfig, log: Logger, deps: {
   incidents: IncidentClient; cachedIncidents: IncidentCache; token: () => string | undefined; now?: () => Date;
+  /** Counts outcomes (incident_operator_intake_alerts_total). */
+  count?: (outcome: 'created' | 'repeated' | 'grouped' | 'deferred' | 'rate_limited' | 'refused_namespace', n: number) => void;
 }): AlertmanagerHandler {
+  const count = (outcome: Parameters<NonNullable<typeof deps.count>>[0], n = 1) => { if (n > 0) deps.count?.(outcome, n); };
   const now = deps.now ?? (() => systemClock.now());
   const senders = new SenderRateLimiter({ perMinute: config.intakeLimits.senderPerMinute, burst: config.intakeLimits.senderBurst });
   const budget = new CreationBudget(config.intakeLimits.incidentsPerMinute);
   const scope = { watchNamespaces: config.watchNamespaces, protectedNamespaces: config.protectedNamespaces };
   return createAlertmanagerHandler({
     token: deps.token,
-    rateLimit: (sender) => senders.take(sender, now()),
+    rateLimit: (sender) => {
+      const d = senders.take(sender, now());
+      if (!d.allowed) count('rate_limited');
+      return d;
+    },
     refuseNamespace: (ns) => {
       const s = namespaceInScope(ns, scope);
       if (s.ok) return undefined;
+      count('refused_namespace');
       return s.reason === 'ProtectedNamespace' ? 'protected namespace' : 'namespace not watched by this operator';
     },
-    onIntents: (intents) => applyAlertIntents(deps.incidents, intents, {
-      resolveOnAlertResolved: config.alertmanagerResolvesIncidents, log, now, budget,
-      exists: (ns, name) => deps.cachedIncidents.get(ns, name) !== undefined,
-      openIncidentOf: (ns, deployment) => findOpenIncident(deps.cachedIncidents.list(ns), deployment),
-    }),
+    onIntents: async (intents) => {
+      const out = await applyAlertIntents(deps.incidents, intents, {
+        resolveOnAlertResolved: config.alertmanagerResolvesIncidents, log, now, budget,
+        exists: (ns, name) => deps.cachedIncidents.get(ns, name) !== undefined,
+        openIncidentOf: (ns, deployment) => findOpenIncident(deps.cachedIncidents.list(ns), deployment),
+      });
+      count('created', out.created ?? 0);
+      count('repeated', out.repeated ?? 0);
+      count('grouped', out.grouped ?? 0);
+      count('deferred', out.deferred ?? 0);
+      return out;
+    },
     onError: (e: unknown) => log.error('alertmanager intake failed', { error: e instanceof Error ? e.message : String(e) }),
   });
 }

@@ -33,7 +33,10 @@ function tokenReader(path: string | undefined, clock: Clock): () => string | und
 }
 
 export function buildRoutes(config: OperatorConfig, log: Logger, clock: Clock = systemClock): NonNullable<OperatorOptions['routes']> {
-  return ({ incidents, caches }) => ({
-    '/alertmanager': alertmanagerRoute(config, log, { incidents, cachedIncidents: caches.incidents, token: tokenReader(config.alertmanagerTokenFile, clock) }),
+  return ({ incidents, caches, metrics }) => ({
+    '/alertmanager': alertmanagerRoute(config, log, {
+      incidents, cachedIncidents: caches.incidents, token: tokenReader(config.alertmanagerTokenFile, clock),
+      count: (outcome, n) => metrics.intakeAlerts.inc({ outcome }, n),
+    }),
   });
 }

@@ -22,6 +22,10 @@ export const DefaultIntakeSeverity: Severity = 'P2';
 
 /** What onIntents did: alerts beyond the creation cap are grouped into an open Incident of their target or deferred. */
 export interface IntakeOutcome {
+  /** Incidents created. */
+  created?: number;
+  /** Repeats of alerts whose Incident exists ("last seen" recorded). */
+  repeated?: number;
   grouped?: number;
   /** Alerts that got no Incident (creation cap reached, no open Incident of the target): answered 429. */
   deferred?: number;
