@@ -18,6 +18,8 @@ export const ConditionType = {
   SignalsHealthy: 'SignalsHealthy',
   /** P0/P1 resolved: the post-mortem is due (True) until marked done (False). */
   PostmortemDue: 'PostmortemDue',
+  /** A maintenance window / freeze is active: diagnosis only, no remediation, no paging (issue 15). */
+  MaintenanceWindow: 'MaintenanceWindow',
 } as const;
 
 export const Reason = {
@@ -121,6 +123,20 @@ export const Reason = {
   GitOpsOwnerUnavailable: 'GitOpsOwnerUnavailable',
   /** The bad template came back after the rollback (a controller reverted it): stop, escalate, never fight. */
   RollbackReverted: 'RollbackReverted',
+  /** The cluster-wide blast-radius budget of automatic rollbacks is spent: the rollback waits for a slot. */
+  BlastRadiusBudgetExhausted: 'BlastRadiusBudgetExhausted',
+  /** The MassFailure Incident: rollbacks held back by the blast-radius budget, listed for a person. */
+  MassFailure: 'MassFailure',
+  /** A maintenance window suppresses remediation and paging (condition, timeline entry ActionSuppressed, Event). */
+  MaintenanceWindowActive: 'MaintenanceWindowActive',
+  /** The maintenance window ended: the still-open incident proceeds. */
+  MaintenanceWindowEnded: 'MaintenanceWindowEnded',
+} as const;
+
+/** Values of the runbook.dev/created-by label on Incidents the operator opens itself. */
+export const CreatedBy = {
+  /** One open Incident listing the Deployments held back by the blast-radius budget. */
+  massFailure: 'mass-failure',
 } as const;
 
 /** Why an action was not permitted (status.remediation.consent.reason). */
@@ -156,6 +172,8 @@ export const Annotation = {
   lastKnownGood: 'runbook.dev/last-known-good',
   rollbackOptOut: 'runbook.dev/rollback',
   rollbackHistory: 'runbook.dev/rollback-history',
+  /** Written by the rollback patch itself: `<incident uid>/r<revision>` (restart-safe "already done"). */
+  rolledBackBy: 'runbook.dev/rolled-back-by',
   revision: 'deployment.kubernetes.io/revision',
   alertFingerprint: 'runbook.dev/alert-fingerprint',
   alertLastSeen: 'runbook.dev/alert-last-seen',
@@ -169,4 +187,6 @@ export const Annotation = {
   signalBreachOrigin: 'runbook.dev/signal-breach-origin',
   /** Deployment: `Instruct` keeps the operator from suspending its GitOps owner or patching a Helm release even when the operator config allows it (it can only make the choice safer). */
   ownerRollback: 'runbook.dev/owner-rollback',
+  /** Namespace: maintenance windows (JSON list, same objects as EscalationPolicy spec.maintenanceWindows). */
+  maintenanceWindows: 'runbook.dev/maintenance-windows',
 } as const;

@@ -14,11 +14,12 @@
 import type { KubeDeployment } from './kube-types.js';
 import type { LastKnownGood } from './rollout-history.js';
 import { formatKubeTime } from './template-equality.js';
+import { Annotation } from '../api/reasons.js';
 
-export const ROLLBACK_OPT_OUT_ANNOTATION = 'runbook.dev/rollback';
+export const ROLLBACK_OPT_OUT_ANNOTATION = Annotation.rollbackOptOut;
 export const ROLLBACK_OPT_OUT_VALUE = 'disabled';
 /** Deployment annotation holding a JSON array of RFC 3339 times of operator rollbacks. */
-export const ROLLBACK_HISTORY_ANNOTATION = 'runbook.dev/rollback-history';
+export const ROLLBACK_HISTORY_ANNOTATION = Annotation.rollbackHistory;
 export const MAX_ROLLBACK_HISTORY_ENTRIES = 10;
 export const DEFAULT_ROLLBACK_RATE_LIMIT: RateLimit = Object.freeze({ max: 1, windowSeconds: 600 });
 

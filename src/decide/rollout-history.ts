@@ -24,10 +24,11 @@ import {
   type RevisionedReplicaSet,
 } from './replica-sets.js';
 import type { LastKnownGood, RevisionSummary, RolloutHistory } from '../api/rollout-history.js';
+import { Annotation } from '../api/reasons.js';
 
 export { LastKnownGoodSource, type LastKnownGood, type RevisionSummary, type RolloutHistory } from '../api/rollout-history.js';
 
-export const LAST_KNOWN_GOOD_ANNOTATION = 'runbook.dev/last-known-good';
+export const LAST_KNOWN_GOOD_ANNOTATION = Annotation.lastKnownGood;
 export const MAX_HISTORY_REVISIONS = 10;
 export const DEFAULT_STABLE_WINDOW_SECONDS = 30;
 

@@ -10,8 +10,9 @@ import type { KubeDeployment } from '../decide/kube-types.js';
 import { appendRollbackHistory, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
 import { jsonPatch } from '../kube/clients.js';
 import { statusCode } from '../runtime/kube-errors.js';
+import { Annotation } from '../api/reasons.js';
 
-export const ROLLED_BACK_BY_ANNOTATION = 'runbook.dev/rolled-back-by';
+export const ROLLED_BACK_BY_ANNOTATION = Annotation.rolledBackBy;
 const PRESERVED_PREFIX = 'runbook.dev/';
 
 export type PatchPlan = Extract<RollbackPlan, { action: 'Patch' }>;
