@@ -86,6 +86,9 @@ describe('packaging: the Helm chart', function () {
         expect(cr.rules.map((r: K8sObject) => `${r.resources.join()}:${(r.resourceNames ?? []).join()}`)).to.have.members([`namespaces:${cr.metadata.name.replace('incident-operator-namespace-', '')}`]);
       }
       expect(envOf(find(objects, 'Deployment', 'incident-operator')).WATCH_NAMESPACES).to.equal('shop,billing');
+      const withAuth = await manifestObjects({ yaml: await helmTemplate('incident-operator', OperatorNs, { 'prometheus.url': 'http://prometheus.monitoring:9090', 'prometheus.authSecret': 'prom-auth' }, { watchNamespaces: watched }) });
+      expect(find(withAuth, 'Role', 'incident-operator-defaults', OperatorNs).rules[1].resourceNames).to.deep.equal(['incident-operator-notifications', 'prom-auth']);
+      expect(envOf(find(withAuth, 'Deployment', 'incident-operator'))).to.include({ PROMETHEUS_URL: 'http://prometheus.monitoring:9090', PROMETHEUS_AUTH_SECRET: 'prom-auth' });
     });
 
     it('everything on: intake, incident log, ServiceMonitor, PrometheusRule and the dashboard ConfigMap', async () => {
