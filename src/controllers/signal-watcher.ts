@@ -56,7 +56,7 @@ export class SignalWatcher {
   constructor(private readonly d: SignalWatcherDeps) {}
 
   /**
-   * Has the Deployment's current revision passed its signals? undefined: it has no signals (or is not watched);
+   * Has the Deployment's current revision passed its signals? undefined: it has no signals or is not opted in;
    * true only after as many consecutive all-Healthy evaluations of this revision as a breach needs to count
    * (at least 2), so a release is never recorded known good before a breach could have been seen.
    */
@@ -64,6 +64,9 @@ export class SignalWatcher {
     const s = this.state.get(`${namespace}/${name}`);
     const deployment = this.d.caches.deployments.get(namespace, name);
     if (!deployment || effectiveSignals(undefined, deployment.metadata?.annotations).signals.length === 0) return undefined;
+    // Not opted in: the watcher does not evaluate it, so it has no say (pod health alone decides, as before).
+    const nsLabels = this.d.caches.namespaces.get(undefined, namespace)?.metadata?.labels;
+    if (!isOptedIn(deployment.metadata?.labels, nsLabels, { label: this.d.config.autoRollbackLabel, value: this.d.config.autoRollbackValue })) return undefined;
     if (!s) return false;
     const current = newestRollout(deployment, replicaSetsOf(this.d.caches, namespace, name))?.revision;
     return s.revision === current && combineVerdicts(s.verdicts).allHealthy && s.healthyStreak >= Math.max(2, this.d.config.signals.consecutiveBreaches);

@@ -94,11 +94,12 @@ describe('controllers/signal-watcher', () => {
     expect(w.incidents[0]?.spec.description).to.match(/not the release's fault, no rollback/);
   });
 
-  it('not opted in: no evaluation, no Incident', async () => {
+  it('not opted in: no evaluation, no Incident, and no say in "known good"', async () => {
     const w = world({ optIn: false });
     w.set({ ok: true, value: 0.4 });
     await w.tick(5);
     expect([w.evaluations.length, w.incidents.length]).to.deep.equal([0, 0]);
+    expect(w.watcher.signalsHealthy(NS, DEPLOYMENT_NAME)).to.equal(undefined);
   });
 
   it('vetoes "known good" until the revision passed N healthy evaluations; a breach vetoes again', async () => {
