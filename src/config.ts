@@ -63,6 +63,8 @@ export interface OperatorConfig {
   signals: SignalsConfig;
   /** Rollback per manifest owner (issue 15): ROLLBACK_ARGOCD, ROLLBACK_FLUX, ROLLBACK_HELM, ARGOCD_NAMESPACE. */
   owners: OwnerStrategyConfig;
+  /** Cluster-wide blast radius of automatic rollbacks (ROLLBACK_BUDGET_MAX per ROLLBACK_BUDGET_WINDOW_SECONDS, default 5 per 60). */
+  rollbackBudget: { max: number; windowSeconds: number };
 }
 
 export interface SignalsConfig {
@@ -240,6 +242,10 @@ export function loadConfig(env: Env): OperatorConfig {
       : (env.PROTECTED_NAMESPACES || 'kube-*').split(',').map((x) => x.trim()).filter(Boolean),
     signals: signalsConfig(env),
     owners: ownerStrategyConfig(env),
+    rollbackBudget: {
+      max: int(env, 'ROLLBACK_BUDGET_MAX', 5, 0, 1000),
+      windowSeconds: int(env, 'ROLLBACK_BUDGET_WINDOW_SECONDS', 60, 1, 86_400),
+    },
   };
 }
 

@@ -51,8 +51,13 @@ export interface LogEvidenceStatus {
 /** Evidence that a rollback cannot help. */
 export const SharedCauseReason = {
   OlderRevisionsCrashing: 'OlderRevisionsCrashing',
+  /** Not decided any more (issue 15: a count of neighbours is no evidence); kept so older records still parse. */
   NamespaceWideCrashLoops: 'NamespaceWideCrashLoops',
+  /** Other Deployments of the namespace crash-loop on revisions older than their newest. */
+  NeighbourOlderRevisionsCrashing: 'NeighbourOlderRevisionsCrashing',
   DatabaseUnreachable: 'DatabaseUnreachable',
+  /** A health signal already breached before the newest rollout. */
+  SignalsBreachedBeforeRollout: 'SignalsBreachedBeforeRollout',
 } as const;
 export type SharedCauseReason = (typeof SharedCauseReason)[keyof typeof SharedCauseReason];
 
@@ -60,7 +65,7 @@ export type SharedCauseReason = (typeof SharedCauseReason)[keyof typeof SharedCa
 export interface SharedCauseResult {
   /** A shared cause was found: no rollback. */
   readonly shared: boolean;
-  /** The evidence found. */
+  /** The evidence found: the rules that decided. */
   readonly reasons: SharedCauseReason[];
   /** Why no rollback (when shared), or that none was found. */
   readonly message: string;

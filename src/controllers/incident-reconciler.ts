@@ -27,6 +27,8 @@ import { advancePhase, applyAcknowledgement, openIncident, slaConditions, target
 import { condition, isTerminal, newContext, note, requeueAfter, type ReconcileContext } from './reconcile-context.js';
 import { postmortemStep } from './postmortem-step.js';
 import { otherCrashLoopingDeployments, snapshotTarget } from './target-snapshot.js';
+import { neighbourEvidence } from './neighbour-evidence.js';
+import { maintenanceStep } from './maintenance-step.js';
 import { errorMessage } from '../decide/errors.js';
 
 export interface IncidentReconcilerDeps {
@@ -46,6 +48,8 @@ export interface IncidentReconcilerDeps {
   onPhase?(incident: Incident, from: Phase | undefined, to: Phase): void;
   /** Called after every successful status write (e.g. the durable incident log, metrics) with the status it replaced; must not throw. */
   onStatusWritten?(incident: Incident, before: IncidentStatus | undefined): void;
+  /** A rollback waits for a blast-radius slot (issue 15): report it on the one MassFailure Incident. */
+  onBudgetExhausted?(namespace: string, deployment: string, now: Date): Promise<void>;
 }
 
 /** Intent writes one reconcile may ask for (a termination per session at most, plus the plan). */
@@ -79,14 +83,16 @@ export class IncidentReconciler {
     await this.checkDatabaseWhileMonitoring(ctx);
     await this.checkSignals(ctx);
     const decision = advancePhase(ctx, this.phaseSettings());
-    if (decision.phase === 'Remediating') {
+    // Maintenance window / freeze (issue 15): diagnosis recorded, no remediation, no paging (P0 only if allowed).
+    const maintenance = maintenanceStep(ctx, this.d.caches, this.d.config.operatorNamespace, this.d.config.escalationPolicy);
+    if (decision.phase === 'Remediating' && maintenance.act) {
       await this.remediate(ctx);
       advancePhase(ctx, this.phaseSettings());
     }
     slaConditions(ctx);
     postmortemStep(ctx, this.d.config.postmortem);
     await this.releaseOwner(ctx);
-    await this.escalate(ctx);
+    if (maintenance.page) await this.escalate(ctx);
     await this.write(ctx);
     await this.deliver(ctx);
     return requeueAfter(ctx);
@@ -129,7 +135,8 @@ export class IncidentReconciler {
     if (ctx.status.phase !== 'Diagnosing') return;
     if (ctx.diagnosis && ctx.diagnosis.generation === (ctx.generation ?? 0)) return;
     const others = ctx.targetName ? otherCrashLoopingDeployments(this.d.caches, ctx.namespace, ctx.targetName, this.d.config.crashLoopRestartThreshold) : [];
-    const diagnosis = await this.d.diagnose(ctx.incident, ctx.target, others);
+    const neighbours = neighbourEvidence(this.d.caches, ctx.namespace, others, this.d.config.crashLoopRestartThreshold);
+    const diagnosis = await this.d.diagnose(ctx.incident, ctx.target, others, neighbours);
     ctx.diagnosis = diagnosis;
     ctx.status.diagnosis = diagnosis;
     condition(ctx, { type: ConditionType.Diagnosed, status: 'True', reason: Reason.DiagnosisComplete, message: diagnosis.summary });
@@ -187,6 +194,8 @@ export class IncidentReconciler {
       const step = await this.d.remediator.remediate({ incident: ctx.incident, status: ctx.status, diagnosis: ctx.diagnosis!, target: ctx.target, now: ctx.now });
       ctx.status.remediation = step.record;
       for (const n of step.notes ?? []) note(ctx, n);
+      if (step.retryAfterMs !== undefined) ctx.requeue.push(step.retryAfterMs);
+      if (step.record.reason === Reason.BlastRadiusBudgetExhausted && ctx.targetName) await this.d.onBudgetExhausted?.(ctx.namespace, ctx.targetName, ctx.now);
       if (!step.persist) return;
       note(ctx, step.persist);
       await this.persist(ctx);

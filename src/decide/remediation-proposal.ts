@@ -1,7 +1,9 @@
 /**
  * What the diagnosis suggests doing — a pure policy chain over the evidence. Rollback only when the
- * newest revision is the broken one and a known-good revision exists; anything that smells like a shared
- * cause (older revisions crash too, the namespace is crash-looping, the database is down) escalates.
+ * newest revision is the broken one and a known-good revision exists; EVIDENCE of a shared cause (older
+ * revisions crash too, neighbours' older revisions crash, the database is down, a signal breached before
+ * the rollout: src/decide/shared-cause.ts) escalates, naming the rule. Neighbours failing on their own new
+ * revisions are no evidence: each is rolled back within the blast-radius budget (src/decide/blast-radius.ts).
  */
 import { Reason } from '../api/reasons.js';
 import type { RunbookKind } from '../api/incident.js';
@@ -19,9 +21,12 @@ export interface ProposalInput {
   sharedCause?: SharedCauseResult;
   requestedRevision?: number;
   database?: { reachable: boolean; longRunningQueries: number; terminationOptIn: boolean; summary: string };
+  /** The MassFailure Incident's description (issue 15): nothing to remediate here, a person is paged. */
+  massFailure?: string;
 }
 
 export function proposeRemediation(input: ProposalInput): Proposal {
+  if (input.massFailure !== undefined) return { action: 'Escalate', reason: Reason.MassFailure, message: input.massFailure.slice(0, 1024) };
   if (input.runbook === 'DatabasePerformance' && !input.podHealth) return proposeForDatabase(input);
   if (input.targetHealthy) {
     if (input.database && input.database.longRunningQueries > 0) return proposeForDatabase(input);

@@ -1,25 +1,46 @@
 /**
- * Is the crash loop caused by something a rollback cannot fix? A rollback only
- * helps when the newest revision is the problem. Evidence of a shared cause:
- *  - pods of OLDER revisions of the same Deployment crash-loop too;
- *  - at least SHARED_CAUSE_MIN_OTHER_DEPLOYMENTS other Deployments in the
- *    namespace are crash-looping;
- *  - the database check failed (databaseReachable === false; undefined = not checked).
+ * Is the failure caused by something a rollback cannot fix? Judged by EVIDENCE, never by a count of
+ * neighbours (issue 15: ten Deployments updated at once to a bad shared base image each need their own
+ * rollback). Evidence of a shared cause, each a rule named in status:
+ *  - OlderRevisionsCrashing: pods of OLDER revisions of the target, healthy before, crash-loop too;
+ *  - NeighbourOlderRevisionsCrashing: other Deployments of the namespace crash-loop on revisions OLDER
+ *    than their newest (code that ran fine breaks: the environment changed);
+ *  - DatabaseUnreachable: the database/dependency check failed (undefined = not checked);
+ *  - SignalsBreachedBeforeRollout: a health signal already breached before the newest rollout.
+ * Neighbours failing only on their NEWEST revision are simultaneous bad releases, not evidence: each is
+ * judged (and rolled back) on its own, within the cluster-wide blast-radius budget.
  */
 import type { PodHealth } from './pod-health.js';
 import { SharedCauseReason, type SharedCauseResult } from '../api/diagnosis.js';
 
 export { SharedCauseReason, type SharedCauseResult } from '../api/diagnosis.js';
 
-export const SHARED_CAUSE_MIN_OTHER_DEPLOYMENTS = 2;
 export const MAX_NAMED_DEPLOYMENTS = 5;
+
+/** Other crash-looping Deployments of the namespace, by which of their revisions fail. */
+export interface NeighbourEvidence {
+  /** Crash-looping on a revision older than their newest (evidence of a shared cause). */
+  readonly olderRevisionsFailing: readonly string[];
+  /** Crash-looping on their newest revision only (their own release; no evidence). */
+  readonly newestRevisionOnly: readonly string[];
+}
 
 export interface SharedCauseInput {
   /** Pod health of the target Deployment. */
   readonly podHealth: Pick<PodHealth, 'byRevision'>;
-  /** Names of OTHER Deployments in the same namespace that are crash-looping. */
+  /** Other crash-looping Deployments of the namespace (names only: their revisions unknown, so no evidence). */
   readonly otherDeploymentsCrashLooping: readonly string[];
+  /** The same neighbours by revision, when known. */
+  readonly neighbours?: NeighbourEvidence;
   readonly databaseReachable?: boolean;
+  /** A health signal breached before the newest rollout (the signal watcher's breach origin). */
+  readonly signalsBreachedBeforeRollout?: boolean;
+}
+
+function named(names: readonly string[]): string {
+  const all = [...new Set(names)].sort();
+  const head = all.slice(0, MAX_NAMED_DEPLOYMENTS).join(', ');
+  return all.length > MAX_NAMED_DEPLOYMENTS ? `${head} and ${all.length - MAX_NAMED_DEPLOYMENTS} more` : head;
 }
 
 export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {
@@ -33,18 +54,13 @@ export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {
     .sort((a, b) => b.revision - a.revision);
   if (olderCrashing.length > 0) {
     reasons.push('OlderRevisionsCrashing');
-    explanations.push(
-      `older revision(s) ${olderCrashing.map((r) => r.revision).join(', ')} crash-loop too, ` +
-        'so rolling back to them would not help',
-    );
+    explanations.push(`older revision(s) ${olderCrashing.map((r) => r.revision).join(', ')} crash-loop too, so rolling back to them would not help`);
   }
 
-  const others = [...new Set(input.otherDeploymentsCrashLooping)].sort();
-  if (others.length >= SHARED_CAUSE_MIN_OTHER_DEPLOYMENTS) {
-    reasons.push('NamespaceWideCrashLoops');
-    const named = others.slice(0, MAX_NAMED_DEPLOYMENTS).join(', ');
-    const more = others.length > MAX_NAMED_DEPLOYMENTS ? ` and ${others.length - MAX_NAMED_DEPLOYMENTS} more` : '';
-    explanations.push(`${others.length} other deployments in the namespace are crash-looping (${named}${more})`);
+  const older = [...new Set(input.neighbours?.olderRevisionsFailing ?? [])];
+  if (older.length > 0) {
+    reasons.push('NeighbourOlderRevisionsCrashing');
+    explanations.push(`${older.length} other deployment(s) of the namespace crash-loop on older revisions that ran before (${named(older)})`);
   }
 
   if (input.databaseReachable === false) {
@@ -52,12 +68,21 @@ export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {
     explanations.push('the database connectivity check failed');
   }
 
+  if (input.signalsBreachedBeforeRollout === true) {
+    reasons.push('SignalsBreachedBeforeRollout');
+    explanations.push('a health signal already breached before the newest rollout');
+  }
+
   const shared = reasons.length > 0;
+  const alone = [...new Set([...(input.neighbours?.newestRevisionOnly ?? []), ...(input.neighbours ? [] : input.otherDeploymentsCrashLooping)])].filter((n) => !older.includes(n));
+  const separately = alone.length > 0
+    ? `; ${alone.length} other deployment(s) fail on their newest revision only (${named(alone)}): separate releases, each judged on its own`
+    : '';
   return {
     shared,
     reasons,
     message: shared
-      ? `not rolling back: likely a shared cause: ${explanations.join('; ')}`
-      : 'no shared cause found; the newest revision is the likely cause',
+      ? `not rolling back: shared cause (rule ${reasons.join(', ')}): ${explanations.join('; ')}`
+      : `no evidence of a shared cause (older revisions healthy, dependencies reachable, no breach before the rollout); the newest revision is the likely cause${separately}`,
   };
 }

@@ -7,12 +7,12 @@ import { performance } from 'node:perf_hooks';
 import { systemScheduler, withTimeout } from '../runtime/clock.js';
 import type { Incident } from '../api/incident.js';
 import { diagnoseRolloutHistory, type RolloutHistory } from '../decide/rollout-history.js';
-import { detectSharedCause } from '../decide/shared-cause.js';
+import { detectSharedCause, type NeighbourEvidence } from '../decide/shared-cause.js';
 import { proposeRemediation } from '../decide/remediation-proposal.js';
 import { summariseSignatures } from '../redact/log-signatures.js';
 import type { TargetSnapshot } from '../ports/target.js';
 import type { CheckRecord, DiagnosisStatus } from '../api/diagnosis.js';
-import { Annotation } from '../api/reasons.js';
+import { Annotation, CreatedBy, Label } from '../api/reasons.js';
 import type { SignalsStatus } from '../api/signals.js';
 import { proposeOnSignals } from '../decide/metric-rollback.js';
 import type { BreachOrigin } from '../decide/health-signals.js';
@@ -60,6 +60,7 @@ export async function runDiagnosis(
   incident: Incident,
   target: TargetSnapshot | undefined,
   otherCrashLooping: string[],
+  neighbours?: NeighbourEvidence,
 ): Promise<DiagnosisStatus> {
   const checks: CheckRecord[] = [];
   const ns = incident.metadata.namespace;
@@ -91,7 +92,7 @@ export async function runDiagnosis(
     checks.push({ name: 'rolloutHistory', ok: true, durationMs: 0 });
   }
   const sharedCause = target?.podHealth
-    ? detectSharedCause({ podHealth: target.podHealth, otherDeploymentsCrashLooping: otherCrashLooping, databaseReachable: database?.connectivity?.reachable })
+    ? detectSharedCause({ podHealth: target.podHealth, otherDeploymentsCrashLooping: otherCrashLooping, neighbours, databaseReachable: database?.connectivity?.reachable, signalsBreachedBeforeRollout: breachOriginOf(incident) === 'BeforeRollout' })
     : undefined;
   const baseProposal = proposeRemediation({
     runbook,
@@ -100,6 +101,7 @@ export async function runDiagnosis(
     history,
     sharedCause,
     requestedRevision: spec.rollback?.toRevision,
+    ...(incident.metadata.labels?.[Label.createdBy] === CreatedBy.massFailure ? { massFailure: spec.description ?? spec.summary } : {}),
     database: database?.connectivity ? {
       reachable: database.connectivity.reachable,
       // Long queries, plus transactions over the threshold that hold others up (an idle-in-transaction

@@ -3,8 +3,10 @@ import type { Incident } from '../api/incident.js';
 import type { DiagnosisStatus } from '../api/diagnosis.js';
 import type { TargetSnapshot } from './target.js';
 
+import type { NeighbourEvidence } from '../decide/shared-cause.js';
+
 /** Runs every runbook check for the incident (fail-soft, bounded) into one PHI-safe record. */
-export type Diagnose = (incident: Incident, target: TargetSnapshot | undefined, otherCrashLooping: string[]) => Promise<DiagnosisStatus>;
+export type Diagnose = (incident: Incident, target: TargetSnapshot | undefined, otherCrashLooping: string[], neighbours?: NeighbourEvidence) => Promise<DiagnosisStatus>;
 
 /** Live read (not the cache): does the target Deployment exist? 404 → false; other errors throw. */
 export type TargetExists = (namespace: string, name: string) => Promise<boolean>;

@@ -27,6 +27,8 @@ export interface RemediationStep {
   persist?: TimelineNote;
   /** Timeline entries to add with the outcome. */
   notes?: TimelineNote[];
+  /** Come back after this long (e.g. a blast-radius slot frees up then). */
+  retryAfterMs?: number;
 }
 
 export interface Remediator {

@@ -25,6 +25,8 @@ import { consentRecord, notPermitted, remediationConsent, type NamespaceLabels }
 import { ownerStep } from './owner-step.js';
 import { refOf, type GitOpsSuspender } from './gitops-suspend.js';
 import { templateHashOf } from '../decide/replica-sets.js';
+import { BlastRadiusLedger, decideBlastRadius } from '../decide/blast-radius.js';
+import { parseTime } from '../decide/time.js';
 
 export interface RemediatorDeps {
   apps: k8s.AppsV1Api;
@@ -42,12 +44,15 @@ export interface RemediatorDeps {
   incidents?: () => readonly Incident[];
   /** GitOps owners' objects (Argo CD Application, Flux Kustomization/HelmRelease): read, suspend, restore. */
   gitops?: GitOpsSuspender;
+  /** Every Deployment in the caches (the blast-radius budget counts their rollback-history annotations). */
+  deployments?: () => readonly KubeDeployment[];
 }
 
 const done = (record: RemediationStatus): RemediationStep => ({ record });
 
 export class RunbookRemediator implements Remediator {
   private readonly terminator: Remediator;
+  private readonly ledger = new BlastRadiusLedger();
 
   constructor(private readonly d: RemediatorDeps) {
     this.terminator = d.terminator ?? new QueryTerminator({ core: d.core, config: d.config, log: d.log, clock: d.clock, namespaceLabels: d.namespaceLabels, incidents: d.incidents });
@@ -136,10 +141,37 @@ export class RunbookRemediator implements Remediator {
       ...(owner.gitops ? { gitops: owner.gitops } : {}),
       ...(owner.drift ? { drift: owner.drift } : {}),
     };
-    if (current.state !== 'Intended') return { record: intent, persist: { type: 'RollbackIntended', reason: Reason.RollbackIntended, message: intent.message! } };
+    if (current.state !== 'Intended') {
+      // Cluster-wide blast radius (issue 15): a slot is reserved synchronously, before the intent is written.
+      const key = `${incident.metadata.namespace}/${dName}`;
+      const budget = this.blastRadius(now);
+      if (!budget.allowed) {
+        const record: RemediationStatus = { state: 'None', action: 'Rollback', reason: Reason.BlastRadiusBudgetExhausted, toRevision, message: `rollback of ${dName} waits: ${budget.message}` };
+        return { record, retryAfterMs: Math.max(500, budget.retryAt.getTime() - now.getTime()), notes: current.reason === Reason.BlastRadiusBudgetExhausted ? [] : [{ type: 'RollbackDeferred', reason: Reason.BlastRadiusBudgetExhausted, message: record.message!, warn: true }] };
+      }
+      this.ledger.reserve(key, now);
+      return { record: intent, persist: { type: 'RollbackIntended', reason: Reason.RollbackIntended, message: intent.message! } };
+    }
     if (this.d.config.failpoint === 'exit-after-rollback-intent') process.kill(process.pid, 'SIGKILL');
     const suspended = await this.suspendOwner(intent);
     return this.patchDeployment(ctx, deployment, toRevision, suspended, plan);
+  }
+
+  /** Rollbacks counted against the cluster-wide budget: history annotations, recorded intents, this process's slots. */
+  private blastRadius(now: Date): ReturnType<typeof decideBlastRadius> {
+    const budget = this.d.config.rollbackBudget;
+    const annotated = new Map<string, Date[]>();
+    for (const d of this.d.deployments?.() ?? []) {
+      const h = parseRollbackHistory(d.metadata?.annotations?.[ROLLBACK_HISTORY_ANNOTATION]);
+      if (h.length > 0) annotated.set(`${d.metadata?.namespace}/${d.metadata?.name}`, h);
+    }
+    const intended = new Map<string, Date[]>();
+    for (const i of this.d.incidents?.() ?? []) {
+      const r = i.status?.remediation;
+      const at = r?.state === 'Intended' && r.action === 'Rollback' ? parseTime(r.intendedAt) : undefined;
+      if (at && i.spec.target?.name) intended.set(`${i.metadata.namespace}/${i.spec.target.name}`, [at]);
+    }
+    return decideBlastRadius({ now, budget, annotated, intended, reserved: this.ledger.snapshot(now, budget.windowSeconds) });
   }
 
   /** The recorded GitOps suspension, performed (idempotent: the previous value was recorded before). */

@@ -32,3 +32,10 @@ describe('decide/remediation-proposal: proposeRemediation', () => {
     });
   }
 });
+
+describe('decide/remediation-proposal: MassFailure Incident (issue 15)', () => {
+  it('escalates with the list and never proposes a rollback', () => {
+    const p = proposeRemediation({ runbook: 'APIOutage', massFailure: 'Mass failure: 4 Deployment(s) ... a/x, a/y' });
+    expect(p).to.deep.equal({ action: 'Escalate', reason: 'MassFailure', message: 'Mass failure: 4 Deployment(s) ... a/x, a/y' });
+  });
+});

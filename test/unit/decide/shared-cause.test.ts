@@ -11,6 +11,8 @@ describe('decide/shared-cause', () => {
     byRevision: RevisionHealth[];
     others: string[];
     db?: boolean;
+    neighbours?: { olderRevisionsFailing: string[]; newestRevisionOnly: string[] };
+    breachedBefore?: boolean;
     want: Pick<SharedCauseResult, 'shared' | 'reasons'>;
     message: RegExp;
   }[] = [
@@ -20,7 +22,7 @@ describe('decide/shared-cause', () => {
       others: [],
       db: true,
       want: { shared: false, reasons: [] },
-      message: /no shared cause/,
+      message: /no evidence of a shared cause/,
     },
     {
       name: 'an older revision crashes too',
@@ -34,28 +36,52 @@ describe('decide/shared-cause', () => {
       byRevision: [rev(5, 2)],
       others: [],
       want: { shared: false, reasons: [] },
-      message: /no shared cause/,
+      message: /no evidence of a shared cause/,
     },
     {
       name: 'one other deployment crash-looping is not enough',
       byRevision: [rev(5, 2)],
       others: ['billing'],
       want: { shared: false, reasons: [] },
-      message: /no shared cause/,
+      message: /no evidence of a shared cause/,
     },
     {
-      name: 'two other deployments crash-looping',
+      name: 'two other deployments crash-looping (revisions unknown) are no evidence: judged separately',
       byRevision: [rev(5, 2)],
       others: ['search', 'billing'],
-      want: { shared: true, reasons: ['NamespaceWideCrashLoops'] },
-      message: /2 other deployments .*\(billing, search\)/,
+      want: { shared: false, reasons: [] },
+      message: /no evidence.*2 other deployment\(s\) fail on their newest revision only \(billing, search\)/,
+    },
+    {
+      name: 'nine neighbours failing on their newest revision only: no evidence (simultaneous bad releases)',
+      byRevision: [rev(2, 1), rev(1, 0)],
+      others: Array.from({ length: 9 }, (_, i) => `svc-${i}`),
+      neighbours: { olderRevisionsFailing: [], newestRevisionOnly: Array.from({ length: 9 }, (_, i) => `svc-${i}`) },
+      want: { shared: false, reasons: [] },
+      message: /9 other deployment\(s\) fail on their newest revision only/,
+    },
+    {
+      name: 'a neighbour whose older revision crash-loops too is evidence',
+      byRevision: [rev(2, 1), rev(1, 0)],
+      others: ['search', 'billing'],
+      neighbours: { olderRevisionsFailing: ['search'], newestRevisionOnly: ['billing'] },
+      want: { shared: true, reasons: ['NeighbourOlderRevisionsCrashing'] },
+      message: /rule NeighbourOlderRevisionsCrashing.*\(search\)/,
+    },
+    {
+      name: 'a signal breached before the rollout is evidence',
+      byRevision: [rev(2, 1), rev(1, 0)],
+      others: [],
+      breachedBefore: true,
+      want: { shared: true, reasons: ['SignalsBreachedBeforeRollout'] },
+      message: /before the newest rollout/,
     },
     {
       name: 'duplicate names are counted once',
       byRevision: [rev(5, 2)],
       others: ['billing', 'billing'],
       want: { shared: false, reasons: [] },
-      message: /no shared cause/,
+      message: /no evidence of a shared cause/,
     },
     {
       name: 'database check failed',
@@ -69,9 +95,10 @@ describe('decide/shared-cause', () => {
       name: 'everything at once',
       byRevision: [rev(5, 2), rev(3, 1), rev(4, 2)],
       others: ['a', 'b', 'c'],
+      neighbours: { olderRevisionsFailing: ['a', 'b', 'c'], newestRevisionOnly: [] },
       db: false,
-      want: { shared: true, reasons: ['OlderRevisionsCrashing', 'NamespaceWideCrashLoops', 'DatabaseUnreachable'] },
-      message: /older revision\(s\) 4, 3 .*3 other deployments.*database/,
+      want: { shared: true, reasons: ['OlderRevisionsCrashing', 'NeighbourOlderRevisionsCrashing', 'DatabaseUnreachable'] },
+      message: /older revision\(s\) 4, 3 .*3 other deployment\(s\).*database/,
     },
   ];
   for (const c of cases) {
@@ -81,6 +108,8 @@ describe('decide/shared-cause', () => {
           podHealth: { byRevision: c.byRevision },
           otherDeploymentsCrashLooping: c.others,
           ...(c.db !== undefined ? { databaseReachable: c.db } : {}),
+          ...(c.neighbours ? { neighbours: c.neighbours } : {}),
+          ...(c.breachedBefore ? { signalsBreachedBeforeRollout: true } : {}),
         }),
       );
       expect({ shared: result.shared, reasons: result.reasons }).to.deep.equal(c.want);
@@ -90,7 +119,7 @@ describe('decide/shared-cause', () => {
 
   it('bounds the list of named deployments', () => {
     const others = Array.from({ length: 8 }, (_, i) => `svc-${i}`);
-    const result = detectSharedCause({ podHealth: { byRevision: [rev(2, 1)] }, otherDeploymentsCrashLooping: others });
+    const result = detectSharedCause({ podHealth: { byRevision: [rev(2, 1)] }, otherDeploymentsCrashLooping: [], neighbours: { olderRevisionsFailing: others, newestRevisionOnly: [] } });
     expect(result.message).to.contain('svc-0, svc-1, svc-2, svc-3, svc-4 and 3 more');
   });
 });
