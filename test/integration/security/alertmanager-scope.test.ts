@@ -173,6 +173,11 @@ describe('security: Alertmanager intake scope and limits (operator process)', fu
     expect(createdBig + (big.body.grouped ?? 0) + (big.body.deferred ?? 0)).to.equal(800);
     expect(big.body.grouped, 'grouped into the open Incidents of the two targets').to.be.above(0);
 
+    const metrics = (await httpGet(`http://${await listenerAddress(op!, 'metrics')}/metrics`)).body;
+    const sample = (outcome: string) => Number(new RegExp(`^incident_operator_intake_alerts_total\\{outcome="${outcome}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(sample('rate_limited'), 'incident_operator_intake_alerts_total{outcome="rate_limited"}').to.be.at.least(rateLimited);
+    expect(sample('grouped')).to.be.at.least(grouped + (big.body.grouped ?? 0));
+    expect(sample('refused_namespace')).to.be.at.least(2);
     expect(op!.exited(), 'the operator is still running').to.equal(false);
     expect((await httpGet(`http://${await listenerAddress(op!, 'probes')}/healthz`)).status).to.equal(200);
   });
