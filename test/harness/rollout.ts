@@ -155,7 +155,7 @@ export interface IncidentFixture {
   summary?: string;
   runbook?: 'APIOutage' | 'DatabasePerformance' | 'CrashLoop';
   target?: string;
-  rollback?: { policy?: 'Automatic' | 'Manual' | 'Disabled'; toRevision?: number; approved?: boolean };
+  rollback?: { policy?: 'Automatic' | 'Manual' | 'Disabled'; toRevision?: number; approved?: boolean; allowUnverified?: boolean };
   database?: Record<string, unknown>;
 }
 

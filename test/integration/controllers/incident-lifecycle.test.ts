@@ -13,10 +13,11 @@ import { startOperatorProcess, type OperatorProcess } from '../../harness/operat
 import { condition, deleteLease, incidentEventReasons, timelineProblems, type Json } from '../../harness/operator-observe.js';
 import {
   applyDeployment, createIncident, getIncident, listPods, listReplicaSets, orderedIndices, summariseIncident, timelineTypes, waitForHealthy,
-  waitForIncidentPhase, waitForRevision,
+  waitForIncidentPhase, waitForLastKnownGood, waitForRevision,
 } from '../../harness/rollout.js';
 
 const execFileAsync = promisify(execFile);
+const CONSENT = { 'runbook.dev/remediation': 'enabled' } as const;
 const SAMPLE_IMAGE = 'registry.example/patient-advocacy-api:1.0.0';
 
 /** deploy/samples/<file> moved to `ns` (the sample Namespace document dropped). */
@@ -219,9 +220,12 @@ describe('controllers: incident lifecycle (operator process)', function () {
     it('deleted while awaiting rollback approval: TargetFound=False (TargetDeleted), Escalated, no crash', async () => {
       const target = 'doomed';
       const name = 'doomed-down';
-      await applyDeployment({ name: target, namespace: ns, replicas: 2, image: 'example.test/doomed:1' });
+      // The owner's consent to remediation (not the crash-loop auto-rollback opt-in, which would open its own
+      // Incident) and a recorded last known good: without them no rollback is proposed.
+      await applyDeployment({ name: target, namespace: ns, replicas: 2, image: 'example.test/doomed:1', labels: { ...CONSENT } });
       await waitForHealthy(ns, target, 'example.test/doomed:1');
-      await applyDeployment({ name: target, namespace: ns, replicas: 2, image: 'example.test/doomed:2', crashLoop: true });
+      await waitForLastKnownGood(ns, target, 1);
+      await applyDeployment({ name: target, namespace: ns, replicas: 2, image: 'example.test/doomed:2', crashLoop: true, labels: { ...CONSENT } });
       await waitForRevision(ns, target, 2);
       await createIncident({ name, namespace: ns, target, severity: 'P1', rollback: { policy: 'Manual' } });
       const waiting = await waitForIncident(ns, name, 'Remediating, awaiting approval',

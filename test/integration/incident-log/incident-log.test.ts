@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestNamespace, deleteNamespace, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
-import { httpAddress, httpGet, logRecords, type Json } from '../../harness/operator-observe.js';
+import { httpGet, logRecords, type Json } from '../../harness/operator-observe.js';
+import { listenerAddress } from '../../harness/listeners.js';
 import { ensurePostgres, type PgHarness } from '../../harness/postgres.js';
 import { applyDeployment, createIncident, getIncident, waitForHealthy, waitForIncidentPhase } from '../../harness/rollout.js';
 
@@ -39,6 +40,7 @@ describe('incident-log: durable incident log in PostgreSQL (operator process)', 
       env: {
         INCIDENT_LOG_DATABASE_URL_FILE: urlFile,
         INCIDENT_LOG_RESYNC_SECONDS: '3',
+        METRICS_HOST: '127.0.0.1', METRICS_PORT: '0',
         // a SIGKILLed leader does not release the Lease: keep the takeover short
         LEASE_DURATION_MS: '4000', LEASE_RENEW_DEADLINE_MS: '3000', LEASE_RETRY_PERIOD_MS: '500',
       },
@@ -95,7 +97,7 @@ describe('incident-log: durable incident log in PostgreSQL (operator process)', 
   };
 
   const metric = async (name: string): Promise<number | undefined> => {
-    const res = await httpGet(`http://${await httpAddress(op)}/metrics`);
+    const res = await httpGet(`http://${await listenerAddress(op, 'metrics')}/metrics`);
     const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(res.body);
     return m ? Number(m[1]) : undefined;
   };

@@ -31,10 +31,11 @@ describe('remediate: rollback guards (operator process)', function () {
   let failed = false;
 
   before(async () => {
-    ns.paused = await createTestNamespace('rem-paused');
+    // The owner's consent to remediation on the namespace (the guards under test come after it).
+    ns.paused = await createTestNamespace('rem-paused', { 'runbook.dev/remediation': 'enabled' });
     ns.olderRev = await createTestNamespace('rem-shared-rev');
     ns.namespaceWide = await createTestNamespace('rem-shared-ns');
-    ns.manual = await createTestNamespace('rem-manual');
+    ns.manual = await createTestNamespace('rem-manual', { 'runbook.dev/remediation': 'enabled' });
     op = startOperatorProcess({ namespaces: Object.values(ns) });
     await op.waitForLog(/leading: workers started/, 60_000);
   });
@@ -106,7 +107,8 @@ describe('remediate: rollback guards (operator process)', function () {
   it('Manual policy: proposes the rollback (AwaitingApproval), performs it only after approve-rollback', async () => {
     const n = ns.manual;
     await badRollout({ name: 'api', namespace: n, replicas: 3, good: GOOD, bad: BAD });
-    await createIncident({ name: 'outage', namespace: n, runbook: 'APIOutage', target: 'api', severity: 'P1', rollback: { policy: 'Manual' } });
+    // No last known good was recorded (the bad release followed at once): the person allows the unverified revision.
+    await createIncident({ name: 'outage', namespace: n, runbook: 'APIOutage', target: 'api', severity: 'P1', rollback: { policy: 'Manual', allowUnverified: true } });
 
     const proposed = await waitFor('remediation AwaitingApproval', async () => {
       const i = await getIncident(n, 'outage');
