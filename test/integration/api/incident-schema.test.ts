@@ -110,7 +110,7 @@ describe('Incident API schema (kube-apiserver validation)', function () {
     const stored = await getJson(['get', 'incident', 'api-5xx-spike', '-n', ns]);
     expect(stored.spec).to.deep.include({ severity: 'P1', runbook: 'APIOutage' });
     expect(stored.spec.target).to.deep.equal({ kind: 'Deployment', name: 'patient-advocacy-api' });
-    expect(stored.spec.rollback).to.deep.equal({ policy: 'Automatic' });
+    expect(stored.spec.rollback).to.deep.equal({ policy: 'Automatic', allowUnverified: false });
   });
 
   it('accepts a minimal Incident and defaults runbook to APIOutage and target.kind to Deployment', async () => {
