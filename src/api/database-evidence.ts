@@ -230,6 +230,29 @@ export interface DatabaseLoadReport {
   errors: LoadSectionError[];
 }
 
+/**
+ * PostgreSQL's own counters for the Incident's database (pg_stat_database) as deltas over the diagnosis window:
+ * load is visible even without Prometheus (runbook database performance steps 1 and 3).
+ */
+export interface DatabaseActivity {
+  /** Seconds between the two readings. */
+  windowSeconds: number;
+  /** Transactions committed in the window. */
+  commits: number;
+  /** Transactions rolled back in the window. */
+  rollbacks: number;
+  /** Disk blocks read in the window (shared buffer misses). */
+  blocksRead: number;
+  /** Buffer hits in the window. */
+  blocksHit: number;
+  /** blocksHit / (blocksHit + blocksRead) in the window, null without reads or hits. */
+  cacheHitRatio: number | null;
+  /** Bytes written to temporary files in the window (sorts and hashes spilling to disk). */
+  tempBytes: number;
+  /** Deadlocks detected in the window. */
+  deadlocks: number;
+}
+
 /** Everything the database checks found. */
 export interface DatabaseEvidence {
   /** Whether the connection Secret could be read and parsed. */
@@ -243,6 +266,8 @@ export interface DatabaseEvidence {
   connectivity?: ConnectivityReport;
   /** Load (database incidents, or when termination is enabled). */
   load?: DatabaseLoadReport;
+  /** pg_stat_database deltas over the diagnosis window (absent when not read). */
+  activity?: DatabaseActivity;
   /** Why the load check failed as a whole. */
   loadError?: string;
   /** One line. */

@@ -39,6 +39,11 @@ export function buildNotificationEvent(incident: Incident, status: IncidentStatu
   if (db?.connectivity) metrics.databaseLatencyMs = db.connectivity.totalLatencyMs;
   if (db?.load) metrics.longRunningQueries = db.load.longRunningQueries.length;
   if (db?.load?.connections) metrics.databaseConnections = `${db.load.connections.used}/${db.load.connections.maxConnections}`;
+  if (db?.activity) {
+    metrics.databaseCommitsInWindow = db.activity.commits;
+    metrics.databaseDeadlocksInWindow = db.activity.deadlocks;
+    if (db.activity.cacheHitRatio !== null) metrics.databaseCacheHitRatio = db.activity.cacheHitRatio;
+  }
   // Health signals, the runbook's "relevant metrics": each value (a number) and its verdict against the threshold.
   for (const v of (status.signals ?? diagnosis?.signals)?.verdicts ?? []) {
     metrics[`signal.${v.name}`] = v.value ?? 'Unknown';
