@@ -15,7 +15,8 @@ export const INCIDENT_PLURAL = 'incidents';
 export const INCIDENT_KIND = 'Incident';
 
 export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
-export type RunbookKind = 'APIOutage' | 'DatabasePerformance' | 'CrashLoop';
+/** MassFailure: opened by the operator when the blast-radius budget holds rollbacks back (issue 15); no target. */
+export type RunbookKind = 'APIOutage' | 'DatabasePerformance' | 'CrashLoop' | 'MassFailure';
 export type Phase = 'Pending' | 'Diagnosing' | 'Remediating' | 'Monitoring' | 'Escalated' | 'Resolved' | 'Failed';
 
 export interface IncidentSpec {

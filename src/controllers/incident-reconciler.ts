@@ -195,7 +195,10 @@ export class IncidentReconciler {
       ctx.status.remediation = step.record;
       for (const n of step.notes ?? []) note(ctx, n);
       if (step.retryAfterMs !== undefined) ctx.requeue.push(step.retryAfterMs);
-      if (step.record.reason === Reason.BlastRadiusBudgetExhausted && ctx.targetName) await this.d.onBudgetExhausted?.(ctx.namespace, ctx.targetName, ctx.now);
+      if (step.record.reason === Reason.BlastRadiusBudgetExhausted && ctx.targetName) {
+        // Reporting must not hold the deferral record back (a failure is logged; the next deferral retries it).
+        await this.d.onBudgetExhausted?.(ctx.namespace, ctx.targetName, ctx.now).catch((e: unknown) => this.d.log.warn('MassFailure incident not reported', { error: errorMessage(e) }));
+      }
       if (!step.persist) return;
       note(ctx, step.persist);
       await this.persist(ctx);

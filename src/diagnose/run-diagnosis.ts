@@ -101,7 +101,7 @@ export async function runDiagnosis(
     history,
     sharedCause,
     requestedRevision: spec.rollback?.toRevision,
-    ...(incident.metadata.labels?.[Label.createdBy] === CreatedBy.massFailure ? { massFailure: spec.description ?? spec.summary } : {}),
+    ...(runbook === 'MassFailure' || incident.metadata.labels?.[Label.createdBy] === CreatedBy.massFailure ? { massFailure: spec.description ?? spec.summary } : {}),
     database: database?.connectivity ? {
       reachable: database.connectivity.reachable,
       // Long queries, plus transactions over the threshold that hold others up (an idle-in-transaction

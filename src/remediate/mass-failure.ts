@@ -55,7 +55,7 @@ export async function reportMassFailure(d: MassFailureDeps, namespace: string, d
       severity: 'P1',
       summary: `Mass failure: ${waiting.length}+ Deployments need a rollback beyond the blast-radius budget`.slice(0, 120),
       description: massFailureDescription(waiting, budget).slice(0, 4096),
-      runbook: 'APIOutage',
+      runbook: 'MassFailure',
     },
   };
   try {
