@@ -65,7 +65,8 @@ export function parseMaintenanceWindows(value: unknown): { windows: MaintenanceW
       windows.push({ ...(name ? { name } : {}), start: new Date(s).toISOString(), end: new Date(e).toISOString(), pageP0 });
       return;
     }
-    const days = Array.isArray(w.days) ? w.days.filter((d): d is Weekday => typeof d === 'string' && WEEKDAYS.includes(d as Weekday)) : [];
+    const rawDays: unknown = w.days;
+    const days: Weekday[] = Array.isArray(rawDays) ? WEEKDAYS.filter((d) => rawDays.includes(d)) : [];
     const tz = typeof w.timeZone === 'string' ? w.timeZone : '';
     const from = typeof w.from === 'string' ? w.from : '';
     const to = typeof w.to === 'string' ? w.to : '';

@@ -142,7 +142,7 @@ export function previousValue(ref: GitOpsObjectRef, obj: { spec?: Record<string,
 
 /** The merge patch that puts the recorded value back. */
 export function restorePatch(s: Pick<GitOpsSuspensionStatus, 'kind' | 'previous'>): Record<string, unknown> {
-  let value: unknown = null;
+  let value: unknown;
   try { value = JSON.parse(s.previous); } catch { value = null; }
   return s.kind === 'Application' ? { spec: { syncPolicy: { automated: value } } } : { spec: { suspend: value } };
 }
