@@ -43,8 +43,8 @@ async function application(ns: string, name: string, automated: Json, history: J
 
 const argoOwned = (app: string, ns: string, name: string) => ({ 'argocd.argoproj.io/tracking-id': `${app}:apps/Deployment:${ns}/${name}` });
 
-describe('remediate: rollback by manifest owner (Argo CD, Flux; operator process)', function () {
-  const ns = { argo: '', instruct: '', suspend: '', flux: '', selfHeal: '' };
+describe('remediate: rollback by manifest owner (Argo CD, Flux) and maintenance windows (operator process)', function () {
+  const ns = { argo: '', instruct: '', suspend: '', flux: '', selfHeal: '', window: '' };
   let op: OperatorProcess;
   let failed = false;
 
@@ -61,8 +61,9 @@ describe('remediate: rollback by manifest owner (Argo CD, Flux; operator process
     ns.suspend = await createTestNamespace('own-suspend', CONSENT);
     ns.flux = await createTestNamespace('own-flux', CONSENT);
     ns.selfHeal = await createTestNamespace('own-selfheal', CONSENT);
+    ns.window = await createTestNamespace('maint-window', CONSENT);
     op = startOperatorProcess({
-      namespaces: [ns.instruct, ns.suspend, ns.flux, ns.selfHeal],
+      namespaces: [ns.instruct, ns.suspend, ns.flux, ns.selfHeal, ns.window],
       env: { ROLLBACK_ARGOCD: 'SuspendAutoSync', ROLLBACK_FLUX: 'Suspend', ARGOCD_NAMESPACE: ns.argo, ROLLBACK_RATE_LIMIT_MAX: '5', ROLLBACK_ALLOW_UNVERIFIED: 'true' },
     });
     await op.waitForLog(/leading: workers started/, 60_000);
@@ -169,5 +170,37 @@ describe('remediate: rollback by manifest owner (Argo CD, Flux; operator process
     expect(templateHasCrashLoop(d)).to.equal(true);
     // Still suspended (the incident is not resolved): nothing re-enables self-heal behind the people's back.
     expect(later.status.remediation.gitops.restoredAt).to.equal(undefined);
+  });
+
+  it('a maintenance window (Namespace annotation) suppresses rollback and paging, visibly; afterwards the open incident proceeds', async () => {
+    const n = ns.window;
+    await badRollout({ name: 'api', namespace: n, replicas: 1, good: GOOD, bad: BAD });
+    const start = new Date(Date.now() - 1000);
+    const end = new Date(Date.now() + 15_000);
+    const windows = JSON.stringify([{ name: 'release freeze', start: start.toISOString(), end: end.toISOString() }]);
+    const a = await kubectl(['annotate', 'namespace', n, `runbook.dev/maintenance-windows=${windows}`, '--overwrite']);
+    expect(a.code, a.stderr).to.equal(0);
+    await sleep(1000); // the namespace informer sees the annotation
+    await createIncident({ name: 'outage', namespace: n, target: 'api', severity: 'P1' });
+
+    const held = await waitFor('suppressed by the window', async () => {
+      const i = await getIncident(n, 'outage');
+      return i.status?.conditions?.find((c: Json) => c.type === 'MaintenanceWindow' && c.status === 'True') ? i : undefined;
+    }, 30_000, 300);
+    expect(Date.now(), 'still inside the window when checked').to.be.below(end.getTime());
+    expect(held.status.diagnosis?.proposal?.action, JSON.stringify(summariseIncident(held))).to.equal('Rollback');
+    expect(timelineTypes(held)).to.include('ActionSuppressed').and.not.include('RollbackIntended').and.not.include('Notified');
+    expect(held.status.timeline.find((e: Json) => e.type === 'ActionSuppressed').message).to.include('release freeze').and.include('no paging');
+    const events = await getJson(['get', 'events', '-n', n, '--field-selector', 'reason=MaintenanceWindowActive', '-o', 'json']);
+    expect(events.items.length, 'Event MaintenanceWindowActive').to.be.at.least(1);
+    expect(imageOf(await getDeployment(n, 'api'))).to.equal(BAD);
+
+    // After the window: the still-open incident proceeds (rolled back, and paged as usual).
+    await waitFor('rolled back after the window', async () => imageOf(await getDeployment(n, 'api')) === GOOD, 60_000, 300);
+    expect(Date.now()).to.be.at.least(end.getTime());
+    const after = await getIncident(n, 'outage');
+    const types = timelineTypes(after);
+    expect(types.indexOf('MaintenanceWindowEnded')).to.be.greaterThan(types.indexOf('ActionSuppressed'));
+    expect(types.indexOf('RollbackIntended')).to.be.greaterThan(types.indexOf('MaintenanceWindowEnded'));
   });
 });
