@@ -1,9 +1,9 @@
 /** `status.notifications`: the durable outbox of notifications, written before anything is sent. */
 
 /** What a notification announces. */
-export type NotificationKind = 'opened' | 'escalated' | 'phase-changed' | 'acknowledged' | 'resolved';
+export type NotificationKind = 'opened' | 'escalated' | 'phase-changed' | 'acknowledged' | 'resolved' | 'postmortem-reminder';
 
-export const NotificationKinds: readonly NotificationKind[] = ['opened', 'escalated', 'phase-changed', 'acknowledged', 'resolved'];
+export const NotificationKinds: readonly NotificationKind[] = ['opened', 'escalated', 'phase-changed', 'acknowledged', 'resolved', 'postmortem-reminder'];
 
 /** Delivery state of an outbox entry (Superseded: never sent, e.g. a PagerDuty trigger made moot by its resolve). */
 export type OutboxState = 'Pending' | 'Delivered' | 'Failed' | 'Superseded';

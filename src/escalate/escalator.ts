@@ -138,6 +138,13 @@ export class PolicyEscalator implements Escalator {
     if (status.phase === 'Resolved') {
       for (const p of pagedTargets.values()) entries.push(closing('resolved', p, status.phaseReason ?? 'resolved'));
     }
+    // The post-mortem reminder (runbook: P0/P1 post-mortem within 48 h) goes to tier 1's chat and webhook targets, once.
+    const postmortem = status.conditions?.find((c) => c.type === ConditionType.PostmortemDue);
+    if (postmortem?.status === 'True' && (postmortem.reason === Reason.PostmortemReminderSent || postmortem.reason === Reason.PostmortemOverdue)) {
+      for (const t of tierOf(1)?.targets ?? []) {
+        if (t.type !== 'pagerduty') entries.push(notificationEntry(incident, status, { key: outboxKey('postmortem-reminder', 1, t.name), target: t, kind: 'postmortem-reminder', tier: 1, tierName: tierOf(1)?.name ?? '', reason: postmortem.message }, now));
+      }
+    }
     // The communication plan: stakeholders hear about every phase change (tier 1 chat/webhook targets).
     let lastNotifiedPhase = esc.lastNotifiedPhase;
     if (policy.notifyOnPhaseChange && status.phase && status.phase !== lastNotifiedPhase && notified.length > 0) {

@@ -23,6 +23,7 @@ const ASK: Record<NotificationKind, string> = {
   'phase-changed': 'For your information: no action needed unless you own this incident.',
   acknowledged: 'No action: a responder has acknowledged.',
   resolved: 'No action: the incident is resolved. P0/P1: schedule the post-mortem within 48 hours.',
+  'postmortem-reminder': 'Write the post-mortem (kubectl incident postmortem NAME gives the draft) and mark it done: kubectl incident postmortem-done NAME --link URL.',
 };
 
 export function buildNotificationEvent(incident: Incident, status: IncidentStatus, ctx: EventContext): NotificationEvent {

@@ -50,6 +50,7 @@ export const KindTitles: Readonly<Record<NotificationEvent['kind'], string>> = {
   'phase-changed': 'Incident phase changed',
   acknowledged: 'Incident acknowledged',
   resolved: 'Incident resolved',
+  'postmortem-reminder': 'Post-mortem due',
 };
 
 /** Truncates to at most `max` UTF-16 code units without splitting a surrogate pair; appends an ellipsis. */

@@ -38,6 +38,8 @@ export const PagerDutyActions: Readonly<Record<NotificationKind, PagerDutyAction
   'phase-changed': 'trigger',
   acknowledged: 'acknowledge',
   resolved: 'resolve',
+  // Never sent to PagerDuty (chat and webhook targets only); a resolve of a resolved incident would be harmless.
+  'postmortem-reminder': 'resolve',
 };
 
 export interface PagerDutyCustomDetails {

@@ -11,15 +11,8 @@ export type { Severity } from '../api/incident.js';
 
 export const Severities: readonly Severity[] = ['P0', 'P1', 'P2', 'P3'];
 
-export type NotificationKind = 'opened' | 'escalated' | 'phase-changed' | 'acknowledged' | 'resolved';
-
-export const NotificationKinds: readonly NotificationKind[] = [
-  'opened',
-  'escalated',
-  'phase-changed',
-  'acknowledged',
-  'resolved',
-];
+export { NotificationKinds, type NotificationKind } from '../api/notifications.js';
+import type { NotificationKind } from '../api/notifications.js';
 
 /** Links shown to the reader. Must be operator-controlled URLs (never a Secret, never user input). */
 export interface NotificationLinks {

@@ -14,6 +14,8 @@ import { startOperatorProcess, type OperatorProcess } from '../../harness/operat
 import { condition, deleteLease, httpGet, incidentEventReasons } from '../../harness/operator-observe.js';
 import { listenerAddress } from '../../harness/listeners.js';
 import { applyDeployment, createIncident, getIncident, waitForHealthy, waitForIncidentPhase } from '../../harness/rollout.js';
+import { startReceivers, type Receivers } from '../../harness/receivers.js';
+import { applyEscalationSetup, escalationSetup } from '../../harness/escalation.js';
 
 const run = promisify(execFile);
 const TARGET = 'web';
@@ -24,6 +26,7 @@ const ReminderSeconds = 12;
 describe('postmortem: the P0/P1 post-mortem duty (operator process)', function () {
   let ns = '';
   let op: OperatorProcess;
+  let receivers: Receivers;
   const name = 'checkout-p1';
   const canary = `CANARY-${randomBytes(6).toString('hex')}`;
   const leaseName = () => `${ns}-postmortem`;
@@ -37,6 +40,9 @@ describe('postmortem: the P0/P1 post-mortem duty (operator process)', function (
     ns = await createTestNamespace('postmortem');
     await applyDeployment({ name: TARGET, namespace: ns, replicas: 2, image: IMAGE });
     await waitForHealthy(ns, TARGET, IMAGE);
+    // Tier 1 is a webhook: the reminder goes to tier 1's chat and webhook targets.
+    receivers = await startReceivers();
+    await applyEscalationSetup(escalationSetup(ns, receivers, { tiers: [{ level: 1, name: 'On-call engineer', triggers: ['OnOpen'], channels: ['webhook'] }] }));
     op = startOperatorProcess({ namespaces: [ns], leaseName: leaseName(), env: {
       POSTMORTEM_DUE_SECONDS: String(DueSeconds), POSTMORTEM_REMINDER_SECONDS: String(ReminderSeconds), METRICS_HOST: '127.0.0.1', METRICS_PORT: '0',
     } });
@@ -47,6 +53,7 @@ describe('postmortem: the P0/P1 post-mortem duty (operator process)', function (
   });
   after(async () => {
     await op?.kill();
+    await receivers?.close();
     if (ns) {
       await deleteLease(leaseName());
       await deleteNamespace(ns);
@@ -71,6 +78,9 @@ describe('postmortem: the P0/P1 post-mortem duty (operator process)', function (
     expect(Date.parse(entry.time), 'not before the reminder time').to.be.at.least(resolvedAt + ReminderSeconds * 1000);
     expect(condition(reminded, 'PostmortemDue').reason).to.equal('PostmortemReminderSent');
     await waitFor('the PostmortemReminder Event', async () => (await incidentEventReasons(ns, name)).includes('PostmortemReminder'), 30_000, 500);
+    const sent = await waitFor('the reminder notification at the webhook', () => receivers.webhook.successful((r) => r.body?.kind === 'postmortem-reminder')[0], 30_000, 250);
+    expect(sent.receivedAt.getTime(), 'not before the reminder time').to.be.at.least(resolvedAt + ReminderSeconds * 1000 - 1000);
+    expect(sent.rawBody).to.not.include(canary);
   });
 
   it('kubectl incident postmortem prints the draft with the live incident\'s times and evidence, without the canary', async () => {
@@ -104,6 +114,7 @@ describe('postmortem: the P0/P1 post-mortem duty (operator process)', function (
     const after = await getIncident(ns, name);
     expect(after.status.timeline.filter((e: { type: string }) => e.type === 'PostmortemReminder')).to.have.length(1);
     expect(condition(after, 'PostmortemDue').reason).to.equal('PostmortemDone');
+    expect(receivers.webhook.successful((r) => r.body?.kind === 'postmortem-reminder'), 'one reminder notification').to.have.length(1);
   });
 
   it('the resolution is in the time-to-resolve histogram by severity', async () => {
