@@ -131,6 +131,10 @@ export const Reason = {
   MaintenanceWindowActive: 'MaintenanceWindowActive',
   /** The maintenance window ended: the still-open incident proceeds. */
   MaintenanceWindowEnded: 'MaintenanceWindowEnded',
+  /** StatefulSet with updateStrategy OnDelete: a rollback would not take effect by itself (refused). */
+  StatefulSetOnDelete: 'StatefulSetOnDelete',
+  /** StatefulSet with rollingUpdate.partition > 0: a rollback would reach only some ordinals (refused). */
+  StatefulSetPartitioned: 'StatefulSetPartitioned',
 } as const;
 
 /** Values of the runbook.dev/created-by label on Incidents the operator opens itself. */
