@@ -30,7 +30,8 @@ describe('main job: npm start without a configured cluster', function () {
       const connected = out.split('\n').find((l) => l.includes('connected to Kubernetes'));
       expect(connected).to.include('v1.36.1');
       await applyYaml(JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'example.test/web:1' }] } } } }));
-      await applyYaml(JSON.stringify({ apiVersion: 'runbook.dev/v1alpha1', kind: 'Incident', metadata: { name: 'smoke', namespace: ns }, spec: { severity: 'P3', summary: 'main job smoke', target: { name: 'web' } } }));
+      await applyYaml(JSON.stringify({ apiVersion: 'runbook.dev/v1alpha1', kind: 'Incident', metadata: { name: 'smoke', namespace: ns }, spec: { severity: 'P3', summary: 'main job smoke', runbook: 'CrashLoop', target: { name: 'web' } } }));
+      // A CrashLoop incident resolves on pod health (an APIOutage without a health signal waits for a person).
       await waitFor('incident resolved', async () => (await getJson(['get', 'incident', 'smoke', '-n', ns])).status?.phase === 'Resolved', 60_000, 500);
     } finally {
       process.kill(-proc.pid!, 'SIGTERM');
