@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   await pool(names, C, async (name) => { await custom.createNamespacedCustomObject({ group: G, version: V, namespace: ns, plural: 'incidents', body: incident(ns, name) }); });
   const created = performance.now() - t0;
   for (;;) {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the API's Incident list
     const list = (await custom.listNamespacedCustomObject({ group: G, version: V, namespace: ns, plural: 'incidents' })) as Listed;
     const done = list.items.filter((i) => i.status?.diagnosis && i.status.diagnosis.generation === (i.metadata.generation ?? 0));
     if (done.length >= N) break;
@@ -64,8 +65,10 @@ async function main(): Promise<void> {
   // The same API calls by a plain script: create each, then write its status as many times as the operator did.
   const p0 = performance.now();
   await pool(names, C, async (name) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the created object
     let obj = (await custom.createNamespacedCustomObject({ group: G, version: V, namespace: plainNs, plural: 'incidents', body: incident(plainNs, name) })) as { metadata: { resourceVersion?: string } };
     for (let w = 0; w < statusWritesPerIncident; w++) {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the written object
       obj = (await custom.replaceNamespacedCustomObjectStatus({ group: G, version: V, namespace: plainNs, plural: 'incidents', name, body: { ...incident(plainNs, name), metadata: { name, namespace: plainNs, resourceVersion: obj.metadata.resourceVersion }, status: { phase: 'Monitoring', phaseReason: `write-${w}` } } })) as { metadata: { resourceVersion?: string } };
     }
   });

@@ -89,7 +89,9 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const metrics = new OperatorMetrics();
   const incidentClient = new IncidentClient(clients.custom);
 
+  // client-node's list calls return model classes; the informer needs `{ items: T[] }` of the same path.
   const inf = <T extends k8s.KubernetesObject>(name: string, path: string, list: () => Promise<any>, transform?: (o: T) => T, indexed = false, fieldSelector?: string) => // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-type-assertion -- the list of `path`
     new ResilientInformer<T>({ name, path, list: list as any, kubeConfig: clients.kc, logger: rlog, watchdogMs: config.watchdogSeconds * 1000, transform, fieldSelector, // eslint-disable-line @typescript-eslint/no-explicit-any
       ...(indexed ? { indexers: { [OWNER_INDEX]: controllerOwnerKey } } : {}) });
 
@@ -119,11 +121,14 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const policiesInf = scoped<k8s.KubernetesObject & { spec?: unknown }>('escalationpolicies', scope && [...scope, config.operatorNamespace], crd('escalationpolicies'));
   const informers: InformerLike<k8s.KubernetesObject>[] = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf, policiesInf];
 
+  // Each informer watches one resource, so its objects are that resource's type.
+  /* eslint-disable @typescript-eslint/no-unsafe-type-assertion */
   const asCache = <T>(i: InformerLike<any>): ReadCache<T> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
     get: (ns, name) => i.get(ns ?? '', name) as T | undefined,
     list: (ns) => i.list(ns) as readonly T[],
     byOwner: (ns, owner) => i.byIndex(OWNER_INDEX, `${ns}/${owner}`) as T[],
   });
+  /* eslint-enable @typescript-eslint/no-unsafe-type-assertion */
   const caches: Caches = {
     incidents: asCache<Incident>(incidentsInf),
     deployments: asCache<KubeDeployment>(deploymentsInf),
@@ -135,7 +140,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   };
 
   // The stale-cache guard, once for every controller: no key is reconciled while an informer re-lists.
-  const queueOpts = (name: string) => ({ name, maxDelayMs: config.maxBackoffMs, clock, logger: rlog, metrics: metrics.queueHooks(name), gate: caches.fresh });
+  const queueOpts = (name: string) => ({ name, maxDelayMs: config.maxBackoffMs, clock, logger: rlog, metrics: metrics.queueHooks(name), gate: () => caches.fresh?.() ?? true });
   const incidentQueue = new WorkQueue(queueOpts('incident'));
   const crashLoopQueue = new WorkQueue(queueOpts('crashloop'));
   const healthyQueue = new WorkQueue(queueOpts('healthy-revision'));
@@ -186,7 +191,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   // With SHARD_COUNT > 1, only this shard's namespaces (stable hash of the name).
   const watched = (ns: string | undefined) => !!ns && (!config.watchNamespaces || config.watchNamespaces.includes(ns)) && ownsNamespace(config.shard, ns);
   const incidentsTargeting = (ns: string, deployment: string) =>
-    incidentsInf.list(ns).filter((i) => (i as Incident).spec?.target?.name === deployment).map((i) => keyOf(ns, i.metadata!.name!));
+    caches.incidents.list(ns).filter((i) => i.spec?.target?.name === deployment).map((i) => keyOf(ns, i.metadata.name));
   const deploymentChanged = (ns: string, name: string) => {
     if (!watched(ns)) return;
     const key = keyOf(ns, name);
@@ -198,7 +203,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const onIncident = (i: k8s.KubernetesObject) => {
     if (!watched(i.metadata?.namespace)) return;
     incidentQueue.add(keyOf(i.metadata?.namespace, i.metadata!.name!));
-    const target = (i as Incident).spec?.target?.name;
+    const target = caches.incidents.get(i.metadata?.namespace, i.metadata?.name ?? '')?.spec?.target?.name;
     if (target && i.metadata?.namespace) healthyQueue.add(keyOf(i.metadata.namespace, target));
   };
   for (const ev of ['add', 'update', 'delete'] as const) {
@@ -217,7 +222,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     });
   }
   namespacesInf.on('update', (n) => {
-    for (const d of deploymentsInf.list(n.metadata!.name!)) deploymentChanged(d.metadata!.namespace!, d.metadata!.name!);
+    for (const d of deploymentsInf.list(n.metadata!.name)) deploymentChanged(d.metadata!.namespace!, d.metadata!.name!);
   });
 
   for (const i of informers) i.start();

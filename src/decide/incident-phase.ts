@@ -84,7 +84,6 @@ function monitoringClock(input: PhaseInput, d: PhaseDecision): PhaseDecision['cl
 }
 
 function decideNextPhase(input: PhaseInput): PhaseDecision {
-  const { now } = input;
   const phase = input.phase ?? 'Pending';
   if (TERMINAL.includes(phase)) return { phase, reason: '', message: '' };
   if (input.resolvedByPerson) {

@@ -35,11 +35,11 @@ export interface DiagnoseDeps {
   argoCdNamespace?: string;
 }
 
-const ORIGINS: readonly string[] = ['AfterRollout', 'BeforeRollout', 'Undetermined'];
+const ORIGINS: readonly BreachOrigin[] = ['AfterRollout', 'BeforeRollout', 'Undetermined'];
 
 function breachOriginOf(incident: Incident): BreachOrigin | undefined {
   const v = incident.metadata.annotations?.[Annotation.signalBreachOrigin];
-  return v !== undefined && ORIGINS.includes(v) ? v as BreachOrigin : undefined;
+  return ORIGINS.find((o) => o === v);
 }
 
 async function timed<T>(checks: CheckRecord[], name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T | undefined> {

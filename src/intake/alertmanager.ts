@@ -101,16 +101,16 @@ function isTimestamp(v: string): boolean {
 function stringMap(v: unknown, path: string, required: boolean): { ok: true; value: Record<string, string> } | Fail {
   if (v === undefined || v === null) return required ? fail(`${path}: required`) : { ok: true, value: {} };
   if (!isObject(v)) return fail(`${path}: must be an object`);
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const out = new Map<string, string>();
   for (const [key, value] of Object.entries(v)) {
     // Prometheus 3 / Alertmanager 0.28 allow UTF-8 names: accept them, but only echo classic names in reasons.
     if (key.length === 0 || key.length > MaxNameLength) return fail(`${path}: invalid name`);
     if (typeof value !== 'string') {
       return fail(LabelName.test(key) ? `${path}.${key}: must be a string` : `${path}: values must be strings`);
     }
-    out[key] = value;
+    out.set(key, value);
   }
-  return { ok: true, value: { ...out } };
+  return { ok: true, value: Object.fromEntries(out) };
 }
 
 function optionalString(v: unknown, path: string): { ok: true; value: string } | Fail {

@@ -85,7 +85,7 @@ describe('escalate: escalation payload and PHI canaries (operator process)', fun
         return last?.status?.escalation?.tier === 2 && entries.length === 6 && entries.every((e: Json) => e.state === 'Delivered') ? last : undefined;
       }, 60_000, 250);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(escalationSummary(last))}`);
+      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(escalationSummary(last))}`, { cause: e });
     }
     const signatures = escalated.status.diagnosis.logs.signatures.map((s: Json) => s.signature) as string[];
     expect(signatures.join('\n'), 'redacted signatures in status').to.include('<ssn>').and.include('<email>').and.include('<phone>').and.include('<secret>');

@@ -68,7 +68,7 @@ describe('escalate: tiers on the acknowledge and response deadlines (operator pr
         return tier === 3 && entries.length === 9 && entries.every((e: Json) => e.state === 'Delivered') ? last : undefined;
       }, (RESPONSE_SECONDS + 60) * 1000, 200);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(escalationSummary(last))}`);
+      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(escalationSummary(last))}`, { cause: e });
     }
     const summary = JSON.stringify(escalationSummary(final));
     const openedAt = Date.parse(final.status.openedAt);

@@ -43,7 +43,7 @@ describe('escalate: reliable delivery through the status outbox (operator proces
     try {
       return await waitFor(what, async () => { last = await incident(); return pred(last) ? last : undefined; }, timeoutMs, 200);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(escalationSummary(last))}`);
+      throw new Error(`${(e as Error).message}; last: ${JSON.stringify(escalationSummary(last))}`, { cause: e });
     }
   };
 

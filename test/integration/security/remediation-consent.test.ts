@@ -117,7 +117,7 @@ describe('security: remediation needs the owner\'s consent (operator process)', 
   });
 
   it('a hand-written Incident in kube-system (watched, Deployment labelled) is refused: ProtectedNamespace, never patched', async () => {
-    await createIncident({ name: 'kube-system-target', namespace: 'kube-system', target: kubeSystemTarget, rollback: { allowUnverified: true } as never });
+    await createIncident({ name: 'kube-system-target', namespace: 'kube-system', target: kubeSystemTarget, rollback: { allowUnverified: true } });
     const inc: Json = await waitForIncidentPhase('kube-system', 'kube-system-target', 'Escalated', 60_000);
     expect(inc.status.remediation.reason).to.equal('RemediationNotPermitted');
     expect(inc.status.remediation.consent).to.include({ permitted: false, reason: 'ProtectedNamespace' });
@@ -125,7 +125,7 @@ describe('security: remediation needs the owner\'s consent (operator process)', 
   });
 
   it('a hand-written Incident in an unwatched namespace is not even reconciled, the labelled Deployment never patched', async () => {
-    await createIncident({ name: 'unwatched', namespace: unwatched, target: t.unwatched!.name, rollback: { allowUnverified: true } as never });
+    await createIncident({ name: 'unwatched', namespace: unwatched, target: t.unwatched!.name, rollback: { allowUnverified: true } });
     await sleep(4000);
     const inc = await getIncident(unwatched, 'unwatched');
     expect(inc.status, 'no status: the operator does not look outside WATCH_NAMESPACES').to.equal(undefined);
@@ -133,7 +133,7 @@ describe('security: remediation needs the owner\'s consent (operator process)', 
   });
 
   it('spec.rollback.toRevision of a revision that does not exist is refused, even with allowUnverified', async () => {
-    await createIncident({ name: 'to-rev-missing', namespace: nsOf.toRev!, target: t.toRev!.name, rollback: { toRevision: 7, allowUnverified: true } as never });
+    await createIncident({ name: 'to-rev-missing', namespace: nsOf.toRev!, target: t.toRev!.name, rollback: { toRevision: 7, allowUnverified: true } });
     const inc: Json = await waitForIncidentPhase(nsOf.toRev!, 'to-rev-missing', 'Escalated', 60_000);
     expect(inc.status.remediation.state).to.equal('Refused');
     expect(inc.status.remediation.reason).to.be.oneOf(['RevisionNotFound']);

@@ -169,6 +169,7 @@ describe('notify/http-sender with an injected fetch', () => {
     },
     {
       name: 'a thrown non-error value',
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a non-Error rejection
       fetchImpl: () => Promise.reject(`boom ${hookUrl}`),
       expected: { ok: false, retryable: true, error: 'slack target slack-oncall: connection error' },
     },
