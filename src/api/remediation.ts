@@ -2,7 +2,7 @@
  * `status.remediation`: intent and outcome of the runbook's remediation (rollback, query termination),
  * recorded before and after acting, and the monitoring clock that follows it.
  */
-import type { IneligibleBlockerStatus, SessionRef, TerminationBudgetStatus, TerminationIntent, TerminationVerification } from './query-termination-status.js';
+import type { QueryTerminationStatus } from './query-termination-status.js';
 
 /** Where the remediation stands. */
 export type RemediationState =
@@ -53,8 +53,8 @@ export interface GitOpsSuspensionStatus {
   restoreError?: string;
 }
 
-/** The remediation record. */
-export interface RemediationStatus {
+/** The remediation record: rollback fields, and the query-termination pass's fields (QueryTerminationStatus). */
+export interface RemediationStatus extends QueryTerminationStatus {
   /** Where it stands. */
   state: RemediationState;
   /** Rollback or TerminateQueries. */
@@ -75,22 +75,6 @@ export interface RemediationStatus {
   fromResourceVersion?: string;
   /** Deployment generation the rollback was planned against. */
   fromGeneration?: number;
-  /** Query termination: database server identity (system identifier, else host:port); the budget is per server. */
-  server?: string;
-  /** Query termination: databases in scope (the Incident's, plus spec.database.databases). */
-  databases?: string[];
-  /** Query termination: every session chosen, in order, each recorded before its signal, with why and its result. */
-  terminations?: TerminationIntent[];
-  /** Query termination: root blockers that may not be terminated (the incident escalates naming them). */
-  ineligibleBlockers?: IneligibleBlockerStatus[];
-  /** Query termination: sessions waiting for a lock when the sessions were chosen. */
-  waitingBefore?: number;
-  /** Query termination: the first 50 of them; after acting, none of them may still wait. */
-  waitingSessions?: SessionRef[];
-  /** Query termination: the per-server budget when the sessions were chosen. */
-  budget?: TerminationBudgetStatus;
-  /** Query termination: the re-read after acting. */
-  verification?: TerminationVerification;
   /** Sessions left alone, and why (at most 10). */
   skipped?: SkippedSession[];
   /** When monitoring started (RFC 3339). */
