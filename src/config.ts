@@ -78,6 +78,8 @@ export interface SignalsConfig {
   intervalMs: number;
   /** Consecutive breaching evaluations before a metric rollback (SIGNAL_CONSECUTIVE_BREACHES, default 3). */
   consecutiveBreaches: number;
+  /** Consecutive healthy evaluations before a revision with signals may be recorded last known good (SIGNAL_HEALTHY_EVALUATIONS, default 3). */
+  healthyEvaluations: number;
   /** Only a revision rolled out this recently is rolled back on a breach (SIGNAL_ROLLOUT_WINDOW_SECONDS, default 900). */
   rolloutWindowSeconds: number;
   /** A symptoms Incident (APIOutage, nothing remediated) without signals never resolves on readiness alone (SYMPTOMS_REQUIRE_SIGNALS, default true). */
@@ -162,6 +164,7 @@ function signalsConfig(env: Env): SignalsConfig {
     queryTimeoutMs: int(env, 'SIGNAL_QUERY_TIMEOUT_MS', 3000, 50, 60_000),
     intervalMs: int(env, 'SIGNAL_INTERVAL_MS', 10_000, 100, 3_600_000),
     consecutiveBreaches: int(env, 'SIGNAL_CONSECUTIVE_BREACHES', 3, 1, 100),
+    healthyEvaluations: int(env, 'SIGNAL_HEALTHY_EVALUATIONS', 3, 2, 100),
     rolloutWindowSeconds: int(env, 'SIGNAL_ROLLOUT_WINDOW_SECONDS', 900, 1, 7 * 86_400),
     symptomsRequireSignals: bool(env, 'SYMPTOMS_REQUIRE_SIGNALS', true),
   };

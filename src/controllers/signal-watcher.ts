@@ -69,7 +69,7 @@ export class SignalWatcher {
     if (!isOptedIn(deployment.metadata?.labels, nsLabels, { label: this.d.config.autoRollbackLabel, value: this.d.config.autoRollbackValue })) return undefined;
     if (!s) return false;
     const current = newestRollout(deployment, replicaSetsOf(this.d.caches, namespace, name))?.revision;
-    return s.revision === current && combineVerdicts(s.verdicts).allHealthy && s.healthyStreak >= Math.max(2, this.d.config.signals.consecutiveBreaches);
+    return s.revision === current && combineVerdicts(s.verdicts).allHealthy && s.healthyStreak >= this.d.config.signals.healthyEvaluations;
   };
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
