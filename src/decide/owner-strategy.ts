@@ -88,10 +88,10 @@ export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
     case 'ArgoCD': {
       const ref = argoApplicationRef(owner);
       if (config.argoCd === 'SuspendAutoSync' && ref) return { action: 'Suspend', target: ref };
-      const app = `${owner.namespace}/${owner.name}`;
+      const app = `${owner.namespace}/${owner.name ?? '<name>'}`;
       const to = input.argoRevertTo?.revision
-        ? `revert the Application's source to Git revision ${input.argoRevertTo.revision}${input.argoRevertTo.deployedAt ? ` (deployed ${input.argoRevertTo.deployedAt})` : ''}${input.argoRevertTo.id !== undefined ? `, or with auto-sync off: argocd app rollback ${owner.name} ${input.argoRevertTo.id}` : ''}`
-        : `revert the Application's source in Git to the commit that deployed revision ${input.toRevision} (argocd app history ${owner.name})`;
+        ? `revert the Application's source to Git revision ${input.argoRevertTo.revision}${input.argoRevertTo.deployedAt ? ` (deployed ${input.argoRevertTo.deployedAt})` : ''}${input.argoRevertTo.id !== undefined ? `, or with auto-sync off: argocd app rollback ${owner.name ?? '<name>'} ${input.argoRevertTo.id}` : ''}`
+        : `revert the Application's source in Git to the commit that deployed revision ${input.toRevision} (argocd app history ${owner.name ?? '<name>'})`;
       return {
         action: 'Refuse', reason: Reason.RollbackOwnedByGitOps,
         message: `not rolling back: ${owner.message} (${owner.evidence}); a patch would be reverted by auto-sync/self-heal. To ${what}: ${to}. ` +
@@ -106,7 +106,7 @@ export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
       return {
         action: 'Refuse', reason: Reason.RollbackOwnedByGitOps,
         message: `not rolling back: ${owner.message} (${owner.evidence}); a patch would be reverted at its next reconciliation. To ${what}: ` +
-          `revert the change in its source (Git or chart version), or suspend it (flux suspend ${kind} ${owner.name} -n ${owner.namespace}) and roll back. ` +
+          `revert the change in its source (Git or chart version), or suspend it (flux suspend ${kind} ${owner.name ?? '<name>'} -n ${owner.namespace}) and roll back. ` +
           'Or opt in to ROLLBACK_FLUX=Suspend to let the operator suspend it while it rolls back',
       };
     }

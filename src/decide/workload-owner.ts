@@ -26,46 +26,58 @@ export interface OwnerInput {
   argoCdNamespace: string;
 }
 
-/** Parses `<app>:<group>/<kind>:<ns>/<name>`; `<app>` may be `<appNamespace>_<appName>`. */
+/**
+ * Owner names reach status, Events and notifications, and annotations are free text: default-deny, a name is
+ * kept only when it is a Kubernetes object name (DNS-1123 subdomain, at most 253 characters).
+ */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const objectName = (v: string | undefined): string | undefined => (v !== undefined && v.length <= 253 && DNS_SUBDOMAIN.test(v) ? v : undefined);
+
+/** Parses `<app>:<group>/<kind>:<ns>/<name>`; `<app>` may be `<appNamespace>_<appName>`. Undefined unless both are object names. */
 export function parseArgoTrackingId(id: string, defaultNamespace: string): { name: string; namespace: string } | undefined {
   const app = id.split(':')[0]?.trim() ?? '';
   if (!app) return undefined;
   const sep = app.indexOf('_');
-  if (sep > 0 && sep < app.length - 1) return { namespace: app.slice(0, sep), name: app.slice(sep + 1) };
-  return { namespace: defaultNamespace, name: app };
+  const [namespace, name] = sep > 0 && sep < app.length - 1 ? [app.slice(0, sep), app.slice(sep + 1)] : [defaultNamespace, app];
+  return objectName(name) && objectName(namespace) ? { namespace, name } : undefined;
 }
 
 export function detectWorkloadOwner(input: OwnerInput): WorkloadOwnerStatus {
   const labels = input.labels ?? {};
   const ann = input.annotations ?? {};
 
+  // A mark that is present decides the owner even when its name is not recordable (never "Plain" by accident).
+  const unnamed = ' (name not a Kubernetes object name, not recorded)';
   const tracking = ann[OwnerMark.argoTrackingId];
-  const app = tracking ? parseArgoTrackingId(tracking, input.argoCdNamespace) : undefined;
-  if (app) {
-    return { kind: 'ArgoCD', name: app.name, namespace: app.namespace, evidence: `annotation ${OwnerMark.argoTrackingId}`, message: `managed by Argo CD Application ${app.namespace}/${app.name}` };
+  if (tracking !== undefined) {
+    const app = parseArgoTrackingId(tracking, input.argoCdNamespace);
+    const evidence = `annotation ${OwnerMark.argoTrackingId}`;
+    return app
+      ? { kind: 'ArgoCD', name: app.name, namespace: app.namespace, evidence, message: `managed by Argo CD Application ${app.namespace}/${app.name}` }
+      : { kind: 'ArgoCD', namespace: input.argoCdNamespace, evidence, message: `managed by Argo CD${unnamed}` };
   }
+  const named = (kind: 'FluxKustomization' | 'FluxHelmRelease' | 'Helm', what: string, rawName: string, rawNamespace: string | undefined, evidence: string): WorkloadOwnerStatus => {
+    const name = objectName(rawName);
+    const namespace = objectName(rawNamespace) ?? input.namespace;
+    return name
+      ? { kind, name, namespace, evidence, message: `managed by ${what} ${namespace}/${name}` }
+      : { kind, namespace, evidence, message: `managed by ${what}${unnamed}` };
+  };
   const ks = labels[OwnerMark.fluxKustomizationName];
-  if (ks) {
-    const namespace = labels[OwnerMark.fluxKustomizationNamespace] ?? input.namespace;
-    return { kind: 'FluxKustomization', name: ks, namespace, evidence: `labels ${OwnerMark.fluxKustomizationName}, ${OwnerMark.fluxKustomizationNamespace}`, message: `managed by Flux Kustomization ${namespace}/${ks}` };
-  }
+  if (ks !== undefined) return named('FluxKustomization', 'Flux Kustomization', ks, labels[OwnerMark.fluxKustomizationNamespace], `labels ${OwnerMark.fluxKustomizationName}, ${OwnerMark.fluxKustomizationNamespace}`);
   const hr = labels[OwnerMark.fluxHelmReleaseName];
-  if (hr) {
-    const namespace = labels[OwnerMark.fluxHelmReleaseNamespace] ?? input.namespace;
-    return { kind: 'FluxHelmRelease', name: hr, namespace, evidence: `labels ${OwnerMark.fluxHelmReleaseName}, ${OwnerMark.fluxHelmReleaseNamespace}`, message: `managed by Flux HelmRelease ${namespace}/${hr}` };
-  }
+  if (hr !== undefined) return named('FluxHelmRelease', 'Flux HelmRelease', hr, labels[OwnerMark.fluxHelmReleaseNamespace], `labels ${OwnerMark.fluxHelmReleaseName}, ${OwnerMark.fluxHelmReleaseNamespace}`);
   const release = ann[OwnerMark.helmReleaseName];
-  if (release) {
-    const namespace = ann[OwnerMark.helmReleaseNamespace] ?? input.namespace;
-    return { kind: 'Helm', name: release, namespace, evidence: `annotation ${OwnerMark.helmReleaseName}`, message: `managed by Helm release ${namespace}/${release}` };
-  }
-  const instance = labels[OwnerMark.instanceLabel];
+  if (release !== undefined) return named('Helm', 'Helm release', release, ann[OwnerMark.helmReleaseNamespace], `annotation ${OwnerMark.helmReleaseName}`);
+  const instanceRaw = labels[OwnerMark.instanceLabel];
+  const instance = objectName(instanceRaw);
   if (labels[OwnerMark.managedByLabel] === 'Helm') {
-    const name = instance ?? '';
-    return { kind: 'Helm', ...(name ? { name } : {}), namespace: input.namespace, evidence: `label ${OwnerMark.managedByLabel}=Helm`, message: name ? `managed by Helm release ${input.namespace}/${name}` : 'managed by Helm (release name unknown)' };
+    return { kind: 'Helm', ...(instance ? { name: instance } : {}), namespace: input.namespace, evidence: `label ${OwnerMark.managedByLabel}=Helm`, message: instance ? `managed by Helm release ${input.namespace}/${instance}` : 'managed by Helm (release name unknown)' };
   }
-  if (instance) {
-    return { kind: 'ArgoCD', name: instance, namespace: input.argoCdNamespace, evidence: `label ${OwnerMark.instanceLabel}`, message: `managed by Argo CD Application ${input.argoCdNamespace}/${instance} (instance label)` };
+  if (instanceRaw !== undefined) {
+    return instance
+      ? { kind: 'ArgoCD', name: instance, namespace: input.argoCdNamespace, evidence: `label ${OwnerMark.instanceLabel}`, message: `managed by Argo CD Application ${input.argoCdNamespace}/${instance} (instance label)` }
+      : { kind: 'ArgoCD', namespace: input.argoCdNamespace, evidence: `label ${OwnerMark.instanceLabel}`, message: `managed by Argo CD (instance label)${unnamed}` };
   }
   return { kind: 'Plain', evidence: 'no GitOps or Helm labels or annotations', message: 'not managed by Argo CD, Flux or Helm (plain kubectl)' };
 }
