@@ -175,7 +175,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       }
     },
     checkDatabaseHealthy: async (incident) => {
-      const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true });
+      // The re-check while monitoring runs every 15 s on a reconcile worker: no activity window (no 2 s wait).
+      const ev = await checkDatabase(clients.core, incident.metadata.namespace, incident.spec.database!, { withLoad: true, activityWindowMs: 0 });
       return { healthy: !!ev.connectivity?.reachable && !!ev.load && ev.load.longRunningQueries.length === 0, summary: ev.summary };
     },
     diagnose: (incident, target, others, neighbours) => runDiagnosis({ core: clients.core, now: () => clock.now(), checkTimeoutMs: 3000, signals: evaluateSignals, signalOrigin: signalOrigin(signalEvaluator, config.signals), argoCdNamespace: config.owners.argoCdNamespace }, incident, target, others, neighbours),

@@ -27,6 +27,7 @@ export async function checkDatabase(
   core: k8s.CoreV1Api,
   namespace: string,
   spec: { secretRef: { name: string }; connectTimeoutSeconds?: number; longQueryThresholdSeconds?: number },
+  /** activityWindowMs: the pg_stat_database delta window (default 2 s); 0 skips the counters (no wait). */
   opts: { withLoad: boolean; activityWindowMs?: number },
 ): Promise<DatabaseEvidence> {
   let cfg: DatabaseConnectionConfig;
@@ -44,7 +45,7 @@ export async function checkDatabase(
     const windowMs = opts.activityWindowMs ?? DEFAULT_ACTIVITY_WINDOW_MS;
     await withPgSession(cfg, timeoutMs, async (client) => {
       // pg_stat_database before and after the load sections (at least `windowMs` apart): the load as deltas.
-      const before = await readDatabaseCounters(client, timeoutMs).catch(() => undefined);
+      const before = windowMs > 0 ? await readDatabaseCounters(client, timeoutMs).catch(() => undefined) : undefined;
       const started = performance.now();
       evidence.load = await diagnoseDatabaseLoad(client, { longQueryThresholdSeconds: spec.longQueryThresholdSeconds ?? 300, statementTimeoutMs: timeoutMs });
       const rest = windowMs - (performance.now() - started);

@@ -114,7 +114,8 @@ describe('fuzz: manifests against the API server and the operator', function () 
     expect(i.serverErrors, 'the API server answered 5xx').to.deep.equal([]);
     expect(i.refused, 'the generators must produce invalid manifests too').to.be.greaterThan(0);
     expect(i.accepted.length, 'the generators must produce valid manifests too').to.be.greaterThan(0);
-    expect(p.accepted.length + p.refused).to.equal(POLICIES);
+    expect(p.refused, 'the policy generator must produce invalid manifests').to.be.greaterThan(0);
+    expect(p.accepted.length, 'and valid ones').to.be.greaterThan(0);
 
     const phases = new Map<string, string>();
     await waitFor('every accepted incident reconciled for its generation', async () => {

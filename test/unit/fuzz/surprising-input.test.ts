@@ -18,7 +18,6 @@ import type { Caches, ReadCache } from '../../../src/ports/caches.js';
 
 const RUNS = 300;
 const counts: Record<string, number> = {};
-after(() => console.log(`      [fuzz] cases tried: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(', ')}`));
 
 /** Any JSON value, biased toward the keys the parser looks at. */
 const jsonish = fc.letrec((tie) => ({
@@ -49,6 +48,8 @@ const payloadArb = fc.record({
 }, { requiredKeys: [] });
 
 describe('fuzz: surprising input', () => {
+  after(() => console.log(`      [fuzz] cases tried: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(', ')}`));
+
   describe('Alertmanager intake', () => {
     it('parse and intent mapping never throw on any JSON value', () => {
       fc.assert(fc.property(fc.oneof(jsonish, payloadArb), (body) => {
