@@ -60,7 +60,9 @@ describe('signals: the README sample Incident judged by its symptoms', function 
       env: {
         PROMETHEUS_URL: prom.url, SIGNAL_INTERVAL_MS: '1000', MONITOR_WINDOW_SECONDS: String(WINDOW), SYMPTOMS_REQUIRE_SIGNALS: 'true',
         // The sample target was rolled out just now: a rollout window of 1 s keeps it out of metric rollback.
-        SIGNAL_ROLLOUT_WINDOW_SECONDS: '1', ACKNOWLEDGE_SECONDS: '2',
+        // The acknowledge deadline (15 s) is well past the healthy twin's 3 s window even on a loaded machine, so
+        // the healthy one resolves before anyone is paged (a 2 s deadline raced the window: RecoveredWhileEscalated).
+        SIGNAL_ROLLOUT_WINDOW_SECONDS: '1', ACKNOWLEDGE_SECONDS: '15',
       },
     });
     await op.waitForLog(/leading: workers started/, 60_000);
@@ -91,8 +93,9 @@ describe('signals: the README sample Incident judged by its symptoms', function 
     await waitForIncidentPhase(ns, 'api-5xx-healthy', 'Resolved', 60_000); // its twin has had a full window
     const inc = await waitFor('the acknowledge deadline escalated the breaching incident', async () => {
       const i = await getIncident(ns, 'api-5xx-breaching');
-      return condition(i, 'Escalated')?.status === 'True' ? i : undefined;
+      return condition(i, 'AcknowledgeDeadlineExceeded')?.status === 'True' ? i : undefined;
     }, 60_000, 300);
+    expect(condition(inc, 'Escalated').status).to.equal('True');
     expect(inc.status.phase, JSON.stringify(summariseIncident(inc))).to.be.oneOf(['Monitoring', 'Escalated']);
     expect(condition(inc, 'AcknowledgeDeadlineExceeded').status).to.equal('True');
     expect(condition(inc, 'SignalsHealthy')).to.include({ status: 'False', reason: 'SignalsBreaching' });
