@@ -55,12 +55,18 @@ function classifyStatus(target: Pick<NotificationTarget, 'type' | 'name'>, statu
   return { ok: false, status, retryable: false, error };
 }
 
-/** Error codes are safe to report (e.g. ECONNREFUSED); messages are not (they can contain the host). */
+/**
+ * Error codes are safe to report when they have a known shape (errno `ECONNREFUSED`, DNS `EAI_AGAIN`, undici
+ * `UND_ERR_SOCKET`, Node `ERR_TLS_CERT_ALTNAME_INVALID`, TLS `CERT_HAS_EXPIRED`): letters and `_` only, so no
+ * number or token can pass. Messages never are (they can contain the host, the URL and its secret).
+ */
+const KnownErrorCode = /^(?:E[A-Z]{2,20}|EAI_[A-Z]{2,12}|UND_ERR_[A-Z_]{2,40}|ERR_[A-Z_]{2,50}|(?:CERT|DEPTH|SELF|UNABLE|HOSTNAME)_[A-Z_]{2,50})$/u;
+
 function errorCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/u.test(code)) return code;
+    if (typeof code === 'string' && KnownErrorCode.test(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
