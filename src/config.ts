@@ -4,6 +4,15 @@
  */
 import type { OwnerStrategyConfig } from './decide/owner-strategy.js';
 
+/**
+ * Test-only failpoints (INCIDENT_OPERATOR_FAILPOINT): the process SIGKILLs itself right after a rollback intent,
+ * a session-termination intent, or an outbox entry is durable in status, before the action it records.
+ * `exit-after-fast-rollback-patch`: right after the fast path's rollback patch, before its Incident exists
+ * (`exit-after-rollback-intent` turns the fast path off, so that failpoint is reached).
+ */
+export const FAILPOINTS = ['exit-after-rollback-intent', 'exit-after-termination-intent', 'exit-after-outbox-write', 'exit-after-fast-rollback-patch'] as const;
+export type Failpoint = (typeof FAILPOINTS)[number];
+
 export interface OperatorConfig {
   operatorNamespace: string;
   identity?: string;
@@ -49,8 +58,10 @@ export interface OperatorConfig {
   watchNamespaces?: string[];
   /** Sharding (SHARD_COUNT, SHARD_INDEX): this instance handles only the namespaces whose hash falls in its shard. */
   shard?: { count: number; index: number };
-  /** Test-only failpoint: exit the process right after a rollback (or session termination) intent is recorded. */
-  failpoint?: 'exit-after-rollback-intent' | 'exit-after-termination-intent';
+  /** Test-only failpoint (INCIDENT_OPERATOR_FAILPOINT, one of FAILPOINTS): SIGKILL the process at that moment. */
+  failpoint?: Failpoint;
+  /** Crash-loop rollback decided from the cache in one patch, the Incident opened after (ROLLBACK_FAST_PATH, default true). */
+  rollbackFastPath: boolean;
   /** Separate listeners, each disabled when its port is unset (the intake also needs ALERTMANAGER_TOKEN_FILE). */
   listeners: { probes?: Listener; metrics?: Listener & { tokenFile?: string }; alertmanager?: Listener };
   /** Alertmanager intake limits: requests per sender (token bucket) and Incidents created per minute. */
@@ -228,8 +239,8 @@ export function loadConfig(env: Env): OperatorConfig {
     logLevel: env.LOG_LEVEL || 'info',
     ...shardConfig(env),
     watchNamespaces: env.WATCH_NAMESPACES ? env.WATCH_NAMESPACES.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
-    failpoint: env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-rollback-intent' || env.INCIDENT_OPERATOR_FAILPOINT === 'exit-after-termination-intent'
-      ? env.INCIDENT_OPERATOR_FAILPOINT : undefined,
+    failpoint: FAILPOINTS.find((f) => f === env.INCIDENT_OPERATOR_FAILPOINT),
+    rollbackFastPath: bool(env, 'ROLLBACK_FAST_PATH', true),
     listeners: {
       probes: listener(env, 'PROBE', 'HTTP'),
       ...(listener(env, 'METRICS') ? { metrics: { ...listener(env, 'METRICS')!, tokenFile: env.METRICS_TOKEN_FILE || undefined } } : {}),
@@ -266,6 +277,7 @@ function ownerStrategyConfig(env: Env): OwnerStrategyConfig {
     flux: oneOf(env, 'ROLLBACK_FLUX', ['Instruct', 'Suspend'] as const, 'Instruct'),
     helm: oneOf(env, 'ROLLBACK_HELM', ['Instruct', 'PatchDeployment'] as const, 'Instruct'),
     argoCdNamespace: env.ARGOCD_NAMESPACE || 'argocd',
+    set: { argoCD: !!env.ROLLBACK_ARGOCD, flux: !!env.ROLLBACK_FLUX, helm: !!env.ROLLBACK_HELM },
   };
 }
 

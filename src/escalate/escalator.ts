@@ -26,6 +26,7 @@ import { notificationBody, notificationEntry } from './outbox-enqueue.js';
 import { deliverOutbox, type SecretRead } from './outbox-delivery.js';
 import { deliveryEscalation } from './delivery-escalation.js';
 import { SecretReadError } from '../kube/secrets.js';
+import { isDns1123Subdomain } from '../intake/alertmanager.js';
 
 export interface PolicyObject { metadata?: { name?: string; namespace?: string }; spec?: EscalationPolicySpec }
 
@@ -76,8 +77,10 @@ export class PolicyEscalator implements Escalator {
     const opDefault = operatorDefaultName ? policySpec(this.d.policies.get(this.d.config.operatorNamespace, operatorDefaultName)) : undefined;
     const r = resolvePolicy(byRef, nsDefault, opDefault ?? defaultEscalationPolicy());
     const secretNamespace = r.source === 'IncidentRef' || r.source === 'NamespaceDefault' ? ns : this.d.config.operatorNamespace;
-    const problems = r.rejected.map((x) => `${x.source === 'IncidentRef' ? `EscalationPolicy ${ref}` : x.source === 'NamespaceDefault' ? 'EscalationPolicy default' : `operator EscalationPolicy ${operatorDefaultName ?? ''}`} is invalid: ${x.errors.slice(0, 3).join('; ')}`);
-    if (ref && !this.d.policies.get(ns, ref)) problems.unshift(`EscalationPolicy ${ref} not found`);
+    // spec.escalationPolicyRef.name is free text (the CRD bounds only its length): named only when it is an object name.
+    const shownRef = ref && isDns1123Subdomain(ref) ? ref : '(spec.escalationPolicyRef: not an object name)';
+    const problems = r.rejected.map((x) => `${x.source === 'IncidentRef' ? `EscalationPolicy ${shownRef}` : x.source === 'NamespaceDefault' ? 'EscalationPolicy default' : `operator EscalationPolicy ${operatorDefaultName ?? ''}`} is invalid: ${x.errors.slice(0, 3).join('; ')}`);
+    if (ref && !this.d.policies.get(ns, ref)) problems.unshift(`EscalationPolicy ${shownRef} not found`);
     return { policy: r.policy, source: r.source, secretNamespace, problems };
   }
 
@@ -179,6 +182,8 @@ export class PolicyEscalator implements Escalator {
 
   async deliver(incident: Incident, input: IncidentStatus, now: Date): Promise<{ status: IncidentStatus; requeueAfterMs?: number } | undefined> {
     if (!(input.notifications?.outbox ?? []).some((e) => e.state === 'Pending')) return undefined;
+    // Test-only: die between the outbox write (the entry is durable in status, never attempted) and its delivery.
+    if (this.d.config.failpoint === 'exit-after-outbox-write' && (input.notifications?.outbox ?? []).some((e) => e.state === 'Pending' && e.attempts === 0)) process.kill(process.pid, 'SIGKILL');
     const { policy, secretNamespace } = this.resolve(incident);
     const secrets = new Map<string, Promise<Record<string, string> | SecretReadError | undefined>>();
     const readSecret = async (ref: SecretKeyRef): Promise<SecretRead> => {
