@@ -10,13 +10,19 @@
  * incident → diagnose → intent → rollback patch. Prints p50/p90/p99/max and heap/RSS per cached pod.
  *
  * Then the same rollouts against a raw reactor (rawReactor below: one patch, no Incident) for the floor,
- * and the operator's p50/p99 as ratios to it; plus cold start (start → leading with synced caches).
+ * and the operator's p50/p99 as ratios to it — same namespace, same pods, same cluster, after the operator
+ * stopped. Cold start twice: the operator as its own process (src/main.ts; process start → its log line
+ * "leading: workers started", which comes after every informer synced), and in this process (start →
+ * informers listed and synced, and → leading). Afterwards the namespace is deleted and the simulated
+ * nodes the bench added are removed (BENCH_KEEP=1 keeps both).
  *
  * Env: BENCH_SCALES="100,1000" (Deployments), BENCH_REPLICAS=10, BENCH_ROLLOUTS=50.
  */
 import * as k8s from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
 import { ensureCluster, ensureNodeCapacity } from '../test/harness/cluster.js';
+import { startOperatorProcess } from '../test/harness/operator-process.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { makeClients } from '../src/kube/clients.js';
@@ -28,6 +34,8 @@ const scales = (process.env.BENCH_SCALES ?? '100,1000').split(',').map(Number);
 const replicas = Number(process.env.BENCH_REPLICAS ?? 10);
 const rollouts = Number(process.env.BENCH_ROLLOUTS ?? 50);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const keep = process.env.BENCH_KEEP === '1';
+const load = () => loadavg().map((x) => +x.toFixed(2));
 const gc = () => { (globalThis as { gc?: () => void }).gc?.(); };
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -55,11 +63,38 @@ function deployment(ns: string, name: string, image: string, crash: boolean): k8
   };
 }
 
-async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: number, intervalMs = 1000): Promise<void> {
   const t0 = Date.now();
   while (!(await fn())) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out: ${what}`);
-    await sleep(1000);
+    await sleep(intervalMs);
+  }
+}
+
+function stats(xs: number[]): { n: number; p50: number; p90: number; p99: number; max: number; min: number } | null {
+  return xs.length ? { n: xs.length, p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99), max: Math.max(...xs), min: Math.min(...xs) } : null;
+}
+
+/** The list's resourceVersion, so a watch starts from now (no synthetic ADDED burst of every existing object). */
+async function podsResourceVersion(core: k8s.CoreV1Api, ns: string): Promise<string | undefined> {
+  return (await core.listNamespacedPod({ namespace: ns, limit: 1 })).metadata?.resourceVersion;
+}
+
+/** Cold start of the real entry point (src/main.ts under tsx) as its own process, against the same pods. */
+async function processColdStart(ns: string): Promise<{ toLeadingSynced: number; toConnected: number } | null> {
+  const spawnedAt = Date.now();
+  const proc = startOperatorProcess({ namespaces: [ns], leaseName: `bench-cold-${ns}`.slice(0, 63), env: { LOG_LEVEL: 'info', WORKERS: '8' } });
+  const at = (line: Record<string, unknown>) => (typeof line.timestamp === 'string' ? Date.parse(line.timestamp) : NaN) - spawnedAt;
+  try {
+    const leading = at(await proc.waitForLog(/leading: workers started/, 5 * 60_000));
+    // Node + tsx loading the modules, up to the first API answer (main.ts logs it before starting the operator).
+    const connected = at(await proc.waitForLog(/connected to Kubernetes/, 5_000));
+    return Number.isFinite(leading) && Number.isFinite(connected) ? { toLeadingSynced: leading, toConnected: connected } : null;
+  } catch (e) {
+    console.log(`[bench] process cold start: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  } finally {
+    await proc.kill('SIGTERM');
   }
 }
 
@@ -68,16 +103,28 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const ns = `bench-${n}-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: ns } } });
+  try {
+    await measureScale(kc, core, apps, ns, n);
+  } finally {
+    if (!keep) await cleanUp(core, ns);
+  }
+}
+
+async function measureScale(kc: k8s.KubeConfig, core: k8s.CoreV1Api, apps: k8s.AppsV1Api, ns: string, n: number): Promise<void> {
   const nodes = ensureNodeCapacity(n * replicas * 1.3 + 100);
-  console.log(`[bench] ${nodes} simulated nodes`);
+  console.log(`[bench] ${nodes} simulated nodes; load average ${load().join(' ')}`);
   const names = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
   const tCreate = Date.now();
   await pool(names, 16, async (name) => { await apps.createNamespacedDeployment({ namespace: ns, body: deployment(ns, name, 'bench.test/app:1', false) }); });
-  await waitUntil(`${n * replicas} pods running`, async () => {
-    const pods = await core.listNamespacedPod({ namespace: ns, limit: 20_000 });
-    return pods.items.filter((p) => p.status?.phase === 'Running').length >= n * replicas;
-  }, 20 * 60_000);
+  // Deployment status, not a list of every pod each second (10k pods are megabytes per list).
+  await waitUntil(`${n * replicas} pods available`, async () => {
+    const ds = await apps.listNamespacedDeployment({ namespace: ns });
+    return ds.items.length === n && ds.items.reduce((a, d) => a + (d.status?.availableReplicas ?? 0), 0) >= n * replicas;
+  }, 20 * 60_000, 3000);
   console.log(`[bench] ${n} Deployments × ${replicas} replicas running in ${((Date.now() - tCreate) / 1000).toFixed(0)} s`);
+
+  const coldStartProcessMs = await processColdStart(ns);
+  console.log(`[bench] process cold start ${JSON.stringify(coldStartProcessMs)} ms`);
 
   gc(); await sleep(200); gc();
   const before = process.memoryUsage();
@@ -85,8 +132,15 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   const config = loadConfig({ ...process.env, WATCH_NAMESPACES: ns, LEASE_NAME: `bench-${ns}`.slice(0, 63), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '5', WORKERS: '8' });
   const tStart = performance.now();
   const op = await startOperator({ config, log, clients: makeClients(kc), escalator: false, onLostLeadership: () => { throw new Error('lost leadership during bench'); } });
-  await waitUntil('operator leading with synced caches', () => Promise.resolve(op.elector.isLeader() && op.caches.fresh?.() === true), 60_000);
-  const coldStartMs = Math.round(performance.now() - tStart);
+  let listSyncMs: number | undefined;
+  let leadingMs: number | undefined;
+  await waitUntil('operator leading with synced caches', () => {
+    const at = Math.round(performance.now() - tStart);
+    if (listSyncMs === undefined && op.caches.fresh?.() === true) listSyncMs = at;
+    if (leadingMs === undefined && op.elector.isLeader()) leadingMs = at;
+    return Promise.resolve(listSyncMs !== undefined && leadingMs !== undefined);
+  }, 5 * 60_000, 10);
+  const coldStartMs = Math.max(listSyncMs!, leadingMs!);
   const targets = names.slice(0, Math.min(rollouts, n));
   await waitUntil('last-known-good recorded', async () => {
     const ds = await apps.listNamespacedDeployment({ namespace: ns });
@@ -101,7 +155,7 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   const t0 = new Map<string, number>();
   const t1 = new Map<string, number>();
   const watch = new k8s.Watch(kc);
-  const podWatch = await watch.watch(`/api/v1/namespaces/${ns}/pods`, {}, (_type, pod: k8s.V1Pod) => {
+  const podWatch = await watch.watch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: await podsResourceVersion(core, ns) }, (_type, pod: k8s.V1Pod) => {
     const app = pod.metadata?.labels?.app;
     if (!app || t0.has(app) || pod.metadata?.labels?.['chaos.runbook.dev/crashloop'] !== 'true') return;
     if (isCrashLooping(pod, config.crashLoopRestartThreshold)) t0.set(app, Date.now());
@@ -130,18 +184,39 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
   await op.stop();
   const raw = await rawReactor(kc, ns, targets, t0, config.crashLoopRestartThreshold);
   podWatch.abort(); depWatch.abort();
+  const op50 = latencies.length ? pct(latencies, 50) : undefined;
+  const op99 = latencies.length ? pct(latencies, 99) : undefined;
+  const raw50 = raw.length ? pct(raw, 50) : undefined;
+  const raw99 = raw.length ? pct(raw, 99) : undefined;
   const heapPerPod = (after.heapUsed - before.heapUsed) / Math.max(1, cachedPods);
   const rssPerPod = (after.rss - before.rss) / Math.max(1, cachedPods);
   console.log(JSON.stringify({
     scale: { deployments: n, replicas, cachedPods },
+    rollouts: targets.length,
     rollbacks: latencies.length,
-    latencyMs: latencies.length ? { p50: pct(latencies, 50), p90: pct(latencies, 90), p99: pct(latencies, 99), max: Math.max(...latencies), min: Math.min(...latencies) } : null,
-    rawReactorMs: raw.length ? { p50: pct(raw, 50), p99: pct(raw, 99), max: Math.max(...raw) } : null,
-    ratioToRawReactor: raw.length && latencies.length ? { p50: +(pct(latencies, 50) / Math.max(1, pct(raw, 50))).toFixed(2), p99: +(pct(latencies, 99) / Math.max(1, pct(raw, 99))).toFixed(2) } : null,
-    coldStartMs,
+    latencyMs: stats(latencies),
+    rawReactorMs: stats(raw),
+    ratioToRawReactor: op50 !== undefined && raw50 !== undefined ? { p50: +(op50 / Math.max(1, raw50)).toFixed(2), p99: +(op99! / Math.max(1, raw99!)).toFixed(2) } : null,
+    coldStartMs: { process: coldStartProcessMs, inProcess: coldStartMs, listSync: listSyncMs, leading: leadingMs },
+    loadAverage: load(),
     memory: { heapUsedMB: +(after.heapUsed / 2 ** 20).toFixed(1), rssMB: +(after.rss / 2 ** 20).toFixed(1), heapPerCachedPodKB: +(heapPerPod / 1024).toFixed(2), rssPerCachedPodKB: +(rssPerPod / 1024).toFixed(2) },
   }));
+}
+
+/** The namespace (and its pods) first, then the simulated nodes the bench added, then the bench's Leases. */
+async function cleanUp(core: k8s.CoreV1Api, ns: string): Promise<void> {
   await core.deleteNamespace({ name: ns }).catch(() => undefined);
+  await waitUntil(`namespace ${ns} deleted`, async () => {
+    try { await core.readNamespace({ name: ns }); return false; } catch { return true; }
+  }, 15 * 60_000, 3000).catch((e: unknown) => console.log(`[bench] ${e instanceof Error ? e.message : String(e)}`));
+  if (nodesBefore !== undefined) {
+    const extra = (await core.listNode()).items.map((x) => x.metadata!.name!).filter((name) => !nodesBefore!.has(name));
+    for (const name of extra) await core.deleteNode({ name }).catch(() => undefined);
+    if (extra.length) console.log(`[bench] removed ${extra.length} simulated nodes`);
+  }
+  for (const lease of [`bench-${ns}`.slice(0, 63), `bench-cold-${ns}`.slice(0, 63)]) {
+    await benchKubeConfig().makeApiClient(k8s.CoordinationV1Api).deleteNamespacedLease({ name: lease, namespace: 'incident-operator-system' }).catch(() => undefined);
+  }
 }
 
 /**
@@ -155,9 +230,10 @@ async function rawReactor(kc: k8s.KubeConfig, ns: string, targets: string[], t0:
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const watch = new k8s.Watch(kc);
   const reacted = new Set<string>();
+  const timedOut: string[] = [];
   const t1 = new Map<string, number>();
   const reactorStart = new Map<string, number>();
-  const podWatch = await watch.watch(`/api/v1/namespaces/${ns}/pods`, {}, (_type, pod: k8s.V1Pod) => {
+  const podWatch = await watch.watch(`/api/v1/namespaces/${ns}/pods`, { resourceVersion: await podsResourceVersion(core, ns) }, (_type, pod: k8s.V1Pod) => {
     const app = pod.metadata?.labels?.app;
     if (!app || reacted.has(app) || pod.metadata?.labels?.['chaos.runbook.dev/crashloop'] !== 'true' || !isCrashLooping(pod, threshold)) return;
     reacted.add(app);
@@ -174,20 +250,27 @@ async function rawReactor(kc: k8s.KubeConfig, ns: string, targets: string[], t0:
     await apps.patchNamespacedDeployment({ name, namespace: ns, body: { metadata: { annotations: { 'bench.runbook.dev/raw-reacted': null } }, spec: { template: { metadata: { labels: { 'chaos.runbook.dev/crashloop': 'true' } }, spec: { containers: [{ name: 'app', image: 'bench.test/app:3' }] } } } } }, mergePatch());
     try {
       await waitUntil(`raw reaction for ${name}`, () => Promise.resolve(t1.has(name)), 60_000);
-    } catch { continue; }
+    } catch { timedOut.push(name); continue; }
     const start = t0.get(name) ?? reactorStart.get(name);
     if (start !== undefined) out.push(t1.get(name)! - start);
     await waitUntil(`${name} healthy`, async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name},chaos.runbook.dev/crashloop=true` })).items.length === 0, 120_000);
   }
   podWatch.abort(); depWatch.abort();
+  if (timedOut.length) console.log(`[bench] raw reactor: no reaction within 60 s for ${timedOut.join(', ')}`);
   return out;
 }
 
+let nodesBefore: Set<string> | undefined;
+let kubeConfig: k8s.KubeConfig | undefined;
+const benchKubeConfig = () => kubeConfig!;
+
 async function main(): Promise<void> {
   const h = ensureCluster();
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(h.kubeconfig);
-  for (const n of scales) await runScale(kc, n);
+  kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(h.kubeconfig);
+  nodesBefore = new Set((await kubeConfig.makeApiClient(k8s.CoreV1Api).listNode()).items.map((x) => x.metadata!.name!));
+  console.log(`[bench] ${new Date().toISOString()} load average ${load().join(' ')}; ${nodesBefore.size} nodes before`);
+  for (const n of scales) await runScale(kubeConfig, n);
   process.exit(0);
 }
 
