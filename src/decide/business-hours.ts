@@ -94,22 +94,23 @@ function wallTimeInstants(timeZone: string, wallMs: number): number[] {
   return [hi];
 }
 
+/** Problems name the field, never echo its value (they reach the EscalationPolicyValid condition and Events). */
 export function validateBusinessCalendar(cal: BusinessCalendar): string[] {
   const errors: string[] = [];
   try {
     formatter(cal.timeZone);
   } catch {
-    errors.push(`timeZone ${JSON.stringify(cal.timeZone)} is not a known IANA time zone`);
+    errors.push('timeZone is not a known IANA time zone');
   }
   if (!Array.isArray(cal.days) || cal.days.length === 0) errors.push('days must list at least one weekday');
   else {
-    for (const d of cal.days) if (!WEEKDAYS.includes(d)) errors.push(`days: unknown weekday ${JSON.stringify(d)}`);
+    for (const d of cal.days) if (!WEEKDAYS.includes(d)) errors.push(`days: unknown weekday (expected ${WEEKDAYS.join(', ')})`);
     if (new Set(cal.days).size !== cal.days.length) errors.push('days must not repeat');
   }
   const startOk = HH_MM_PATTERN.test(cal.start);
   const endOk = HH_MM_PATTERN.test(cal.end);
-  if (!startOk) errors.push(`start ${JSON.stringify(cal.start)} must be HH:MM`);
-  if (!endOk) errors.push(`end ${JSON.stringify(cal.end)} must be HH:MM`);
+  if (!startOk) errors.push('start must be HH:MM');
+  if (!endOk) errors.push('end must be HH:MM');
   if (startOk && endOk && minutesOfDay(cal.start) >= minutesOfDay(cal.end)) errors.push('start must be before end');
   return errors;
 }

@@ -26,6 +26,7 @@ import {
   type BusinessCalendar,
 } from './business-hours.js';
 import type { NotificationRecord } from '../api/escalation.js';
+import { redactOperatorText } from '../redact/phi.js';
 export type { NotificationRecord } from '../api/escalation.js';
 
 export type TargetType = 'slack' | 'pagerduty' | 'webhook';
@@ -325,8 +326,10 @@ export function validateEscalationPolicy(spec: EscalationPolicySpec): string[] {
     if (tiers.findIndex((o) => o.name === t.name) !== i) errors.push(`${at}.name must be unique`);
     if (!t.targets?.length || t.targets.length > MAX_TARGETS_PER_TIER) errors.push(`${at}.targets must have 1 to ${MAX_TARGETS_PER_TIER} items`);
     for (const x of t.targets ?? []) {
-      if (!TARGET_TYPES.includes(x.type)) errors.push(`${at}.targets: unknown type ${JSON.stringify(x.type)}`);
+      if (!TARGET_TYPES.includes(x.type)) errors.push(`${at}.targets: unknown type (expected ${TARGET_TYPES.join(', ')})`);
       if (!x.name || !x.secretRef?.name || !x.secretRef?.key) errors.push(`${at}.targets: name and secretRef {name, key} are required`);
+      // As the CRD: target names (shown in status, Events, logs) are DNS-1123 labels, Secret names object names.
+      else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/u.test(x.name) || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/u.test(x.secretRef.name)) errors.push(`${at}.targets: name must be a DNS-1123 label, secretRef.name an object name`);
       if (x.hmacSecretRef && x.type !== 'webhook') errors.push(`${at}.targets: hmacSecretRef is only valid for webhook targets`);
       if (x.channel !== undefined && (x.type !== 'slack' || !/^[A-Za-z0-9#_.-]{1,80}$/u.test(x.channel))) errors.push(`${at}.targets: channel is only valid for slack targets (a channel ID or name)`);
     }
@@ -366,6 +369,18 @@ export interface ResolvedPolicy {
   rejected: { source: PolicySource; errors: string[] }[];
 }
 
+const RunbookTierNames: ReadonlySet<string> = new Set(defaultEscalationPolicy().tiers.map((t) => t.name));
+
+/**
+ * Tier names are free text (the CRD allows words, spaces and `./&()_-`) and reach the timeline, Events, the
+ * Escalated condition and every notification: default-deny, a name is shown as written when the redactor keeps
+ * it (`On-call engineer`) or it is one of the runbook's own, else in its redacted form.
+ */
+function withShownTierNames(policy: EscalationPolicySpec): EscalationPolicySpec {
+  const shown = (name: string): string => (RunbookTierNames.has(name) ? name : redactOperatorText(name, { maxLength: 80 }));
+  return { ...policy, tiers: policy.tiers.map((t) => ({ ...t, name: shown(t.name) })) };
+}
+
 /**
  * First valid of: the policy the incident references, the namespace's `default` policy, the
  * operator's default; the built-in runbook default when none is valid. Callers fetch the objects.
@@ -384,7 +399,7 @@ export function resolvePolicy(
   for (const [source, policy] of candidates) {
     if (!policy) continue;
     const errors = validateEscalationPolicy(policy);
-    if (errors.length === 0) return { policy, source, rejected };
+    if (errors.length === 0) return { policy: withShownTierNames(policy), source, rejected };
     rejected.push({ source, errors });
   }
   return { policy: defaultEscalationPolicy(), source: PolicySources.BuiltInDefault, rejected };
