@@ -72,6 +72,9 @@ describe('controllers: incident lifecycle (operator process)', function () {
     before(async () => {
       await applyYaml(sampleIn('target-deployment.yaml', ns));
       await waitForHealthy(ns, 'patient-advocacy-api', SAMPLE_IMAGE);
+      // The operator's cache sees it healthy too (it recorded the opted-in sample's last known good): a diagnosis
+      // from a cache still showing the rollout proposes Escalate, and the incident would end RecoveredWhileEscalated.
+      await waitForLastKnownGood(ns, 'patient-advocacy-api', 1);
       await applyYaml(sampleIn('incident.yaml', ns));
     });
 
