@@ -129,7 +129,9 @@ async function measureScale(kc: k8s.KubeConfig, core: k8s.CoreV1Api, apps: k8s.A
   gc(); await sleep(200); gc();
   const before = process.memoryUsage();
   const log = createLogger('warn');
-  const config = loadConfig({ ...process.env, WATCH_NAMESPACES: ns, LEASE_NAME: `bench-${ns}`.slice(0, 63), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '5', WORKERS: '8' });
+  const config = loadConfig({ ...process.env, WATCH_NAMESPACES: ns, LEASE_NAME: `bench-${ns}`.slice(0, 63), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', HEALTHY_STABLE_WINDOW_SECONDS: '1', MONITOR_WINDOW_SECONDS: '5', WORKERS: '8',
+    // One bad release after another, each on its own Deployment: the cluster-wide blast-radius budget (5 per 60 s) is lifted.
+    ROLLBACK_RATE_LIMIT_MAX: '100', ROLLBACK_BUDGET_MAX: '1000' });
   const tStart = performance.now();
   const op = await startOperator({ config, log, clients: makeClients(kc), escalator: false, onLostLeadership: () => { throw new Error('lost leadership during bench'); } });
   let listSyncMs: number | undefined;
