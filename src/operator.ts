@@ -160,6 +160,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     incidents: () => caches.incidents.list(),
     gitops: new GitOpsSuspender(clients.custom),
     deployments: () => caches.deployments.list(),
+    policies: caches.policies,
   });
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator,

@@ -53,6 +53,23 @@ export interface GitOpsSuspensionStatus {
   restoreError?: string;
 }
 
+/** What chose the rollback strategy for a GitOps- or Helm-owned Deployment (issue 15, first that applies). */
+export type OwnerStrategySource = 'DeploymentAnnotation' | 'EscalationPolicy' | 'OperatorConfig' | 'Default';
+
+/** The rollback strategy for the Deployment's manifest owner, and which setting decided it. */
+export interface OwnerStrategyStatus {
+  /** The owner it applies to: ArgoCD, FluxKustomization, FluxHelmRelease or Helm. */
+  owner: string;
+  /** Instruct, SuspendAutoSync (Argo CD), Suspend (Flux) or PatchDeployment (Helm). */
+  strategy: string;
+  /** DeploymentAnnotation, EscalationPolicy, OperatorConfig or Default. */
+  source: OwnerStrategySource;
+  /** The EscalationPolicy (namespace/name) when it decided. */
+  policy?: string;
+  /** Which setting and value, for people. */
+  message: string;
+}
+
 /** The remediation record: rollback fields, and the query-termination pass's fields (QueryTerminationStatus). */
 export interface RemediationStatus extends QueryTerminationStatus {
   /** Where it stands. */
@@ -91,4 +108,6 @@ export interface RemediationStatus extends QueryTerminationStatus {
   gitops?: GitOpsSuspensionStatus;
   /** Rollback of a Helm-managed Deployment (opted in): why it is drift. */
   drift?: string;
+  /** Rollback of a GitOps- or Helm-owned Deployment: the strategy and which setting chose it. */
+  ownerStrategy?: OwnerStrategyStatus;
 }

@@ -26,6 +26,7 @@ import {
   type BusinessCalendar,
 } from './business-hours.js';
 import type { NotificationRecord } from '../api/escalation.js';
+import { ownerRollbackProblems, type OwnerRollbackPolicy } from './owner-strategy-source.js';
 import { redactOperatorText } from '../redact/phi.js';
 export type { NotificationRecord } from '../api/escalation.js';
 
@@ -114,6 +115,8 @@ export interface EscalationPolicySpec {
   severityRules: SeverityRule[];
   calendar?: BusinessCalendar;
   notifyOnPhaseChange: boolean;
+  /** Rollback strategy per manifest owner for Incidents using this policy (src/decide/owner-strategy-source.ts). */
+  ownerRollback?: OwnerRollbackPolicy;
 }
 
 export interface EscalationInput {
@@ -351,6 +354,7 @@ export function validateEscalationPolicy(spec: EscalationPolicySpec): string[] {
   });
   if (rules.some((r) => r.businessHoursOnly) && !spec.calendar) errors.push('calendar is required when a severity rule is businessHoursOnly');
   if (spec.calendar) errors.push(...validateBusinessCalendar(spec.calendar).map((e) => `calendar: ${e}`));
+  errors.push(...ownerRollbackProblems(spec.ownerRollback));
   return errors;
 }
 

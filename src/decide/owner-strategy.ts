@@ -25,6 +25,8 @@ export interface OwnerStrategyConfig {
   helm: HelmStrategy;
   /** Where Argo CD Applications live when the tracking id does not say (default `argocd`). */
   argoCdNamespace: string;
+  /** Which of ROLLBACK_ARGOCD / ROLLBACK_FLUX / ROLLBACK_HELM were set (status says "operator config", else "default"). */
+  set?: Readonly<Partial<Record<'argoCD' | 'flux' | 'helm', boolean>>>;
 }
 
 export const DEFAULT_OWNER_STRATEGY: OwnerStrategyConfig = Object.freeze({ argoCd: 'Instruct', flux: 'Instruct', helm: 'Instruct', argoCdNamespace: 'argocd' });

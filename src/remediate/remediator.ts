@@ -22,7 +22,9 @@ import type { RemediationContext, RemediationStep, Remediator } from '../ports/r
 import { applyRollbackPatch, rollbackAlreadyApplied, withRollbackRecord } from './rollback-executor.js';
 import { QueryTerminator } from './query-terminator.js';
 import { consentRecord, notPermitted, remediationConsent, type NamespaceLabels } from './consent.js';
-import { ownerStep } from './owner-step.js';
+import { ownerStep, suspendForbidden } from './owner-step.js';
+import { ownerPolicyCandidates } from './owner-policy.js';
+import type { PolicyObject, ReadCache } from '../ports/caches.js';
 import { refOf, type GitOpsSuspender } from './gitops-suspend.js';
 import { templateHashOf } from '../decide/replica-sets.js';
 import { BlastRadiusLedger, decideBlastRadius } from '../decide/blast-radius.js';
@@ -46,6 +48,8 @@ export interface RemediatorDeps {
   gitops?: GitOpsSuspender;
   /** Every Deployment in the caches (the blast-radius budget counts their rollback-history annotations). */
   deployments?: () => readonly KubeDeployment[];
+  /** EscalationPolicies (their spec.ownerRollback chooses an owner's rollback strategy per policy). */
+  policies?: ReadCache<PolicyObject>;
 }
 
 const done = (record: RemediationStatus): RemediationStep => ({ record });
@@ -115,7 +119,8 @@ export class RunbookRemediator implements Remediator {
     }
 
     // Who owns the manifest (issue 15): refuse with the instruction, or record the GitOps suspension first.
-    const owner = await ownerStep({ config: this.d.config.owners, gitops: this.d.gitops }, ctx, current, deployment, target.replicaSets, toRevision);
+    const policies = ownerPolicyCandidates(this.d.policies, incident, this.d.config.operatorNamespace, this.d.config.escalationPolicy);
+    const owner = await ownerStep({ config: this.d.config.owners, gitops: this.d.gitops, policies }, ctx, current, deployment, target.replicaSets, toRevision);
     if (owner.refusal) return done(owner.refusal);
 
     const plan = planRollback(deployment, target.replicaSets, toRevision);
@@ -140,6 +145,7 @@ export class RunbookRemediator implements Remediator {
       ...hashesOf(target.replicaSets, plan),
       ...(owner.gitops ? { gitops: owner.gitops } : {}),
       ...(owner.drift ? { drift: owner.drift } : {}),
+      ...(owner.ownerStrategy ? { ownerStrategy: owner.ownerStrategy } : {}),
     };
     if (current.state !== 'Intended') {
       // Cluster-wide blast radius (issue 15): a slot is reserved synchronously, before the intent is written.
@@ -153,7 +159,13 @@ export class RunbookRemediator implements Remediator {
       return { record: intent, persist: { type: 'RollbackIntended', reason: Reason.RollbackIntended, message: intent.message! } };
     }
     if (this.d.config.failpoint === 'exit-after-rollback-intent') process.kill(process.pid, 'SIGKILL');
-    const suspended = await this.suspendOwner(intent);
+    let suspended: RemediationStatus;
+    try {
+      suspended = await this.suspendOwner(intent);
+    } catch (e) {
+      if (statusCode(e) !== 403 || !intent.gitops) throw e;
+      return done(suspendForbidden(intent, intent.gitops, this.d.clock.now()));
+    }
     return this.patchDeployment(ctx, deployment, toRevision, suspended, plan);
   }
 
