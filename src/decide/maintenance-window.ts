@@ -9,6 +9,7 @@
  * Pure: `now` is passed in.
  */
 import { HH_MM_PATTERN, isWithinBusinessHours, WEEKDAYS, type Weekday } from './business-hours.js';
+import { redactOperatorText } from '../redact/phi.js';
 
 export interface MaintenanceWindow {
   /** For people and status, e.g. "release freeze". */
@@ -44,6 +45,11 @@ function validZone(tz: string): boolean {
   try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; }
 }
 
+/** Default-deny: the name as written when the redactor keeps it (`release freeze`), else its redacted form. */
+function shownName(raw: string): string {
+  return redactOperatorText(raw.replace(/[\u0000-\u001f\u007f]+/gu, ' ').trim(), { maxLength: 63 });
+}
+
 /** Parses a JSON-ish list of windows (policy spec or annotation); malformed entries are reported, not used. */
 export function parseMaintenanceWindows(value: unknown): { windows: MaintenanceWindow[]; errors: string[] } {
   let list: unknown = value;
@@ -56,7 +62,8 @@ export function parseMaintenanceWindows(value: unknown): { windows: MaintenanceW
   const errors: string[] = [];
   list.forEach((w, i) => {
     if (!isRecord(w)) { errors.push(`window ${i}: not an object`); return; }
-    const name = typeof w.name === 'string' ? w.name.slice(0, 63) : undefined;
+    // The name is free text (a Namespace annotation: anyone who may annotate it) and reaches status and Events.
+    const name = typeof w.name === 'string' ? shownName(w.name) : undefined;
     const pageP0 = w.pageP0 === true;
     if (typeof w.start === 'string' || typeof w.end === 'string') {
       const s = typeof w.start === 'string' ? Date.parse(w.start) : NaN;

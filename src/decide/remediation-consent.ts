@@ -66,12 +66,18 @@ export function namespaceInScope(namespace: string, scope: NamespaceScope): Scop
 
 type LabelVerdict = { decided: false } | { decided: true; consent: boolean; label: string };
 
+/** Label values are free text within the label syntax: only known values are named in status and Events. */
+const KnownConsentValues: ReadonlySet<string> = new Set([REMEDIATION_ENABLED, 'disabled', 'true', 'false', 'on', 'off']);
+function shownLabel(key: string, value: string, selector: ConsentInput['autoRollbackSelector']): string {
+  return KnownConsentValues.has(value) || value === selector.value ? `${key}=${value}` : `${key} set to another value`;
+}
+
 function verdict(labels: StringMap | undefined, selector: ConsentInput['autoRollbackSelector']): LabelVerdict {
   if (!labels) return { decided: false };
   const explicit = labels[REMEDIATION_LABEL];
-  if (explicit !== undefined) return { decided: true, consent: explicit === REMEDIATION_ENABLED, label: `${REMEDIATION_LABEL}=${explicit}` };
+  if (explicit !== undefined) return { decided: true, consent: explicit === REMEDIATION_ENABLED, label: shownLabel(REMEDIATION_LABEL, explicit, selector) };
   const auto = labels[selector.label];
-  if (auto !== undefined) return { decided: true, consent: auto === selector.value, label: `${selector.label}=${auto}` };
+  if (auto !== undefined) return { decided: true, consent: auto === selector.value, label: shownLabel(selector.label, auto, selector) };
   return { decided: false };
 }
 
