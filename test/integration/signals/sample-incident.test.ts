@@ -14,7 +14,7 @@ import { startOperatorProcess, stopOperators, type OperatorProcess } from '../..
 import { startPrometheus, type PrometheusHarness } from '../../harness/prometheus.js';
 import {
   OPT_IN, applyDeployment, getDeployment, getIncident, imageOf, listIncidents, revisionOf, sleep, summariseIncident, timelineTypes,
-  waitForHealthy, waitForIncidentPhase, type Json,
+  waitForHealthy, waitForIncidentPhase, waitForLastKnownGood, type Json,
 } from '../../harness/rollout.js';
 import { followDeployment, startWorkloadExporter, type WorkloadExporter } from '../../harness/workload-exporter.js';
 import { errorRatioQuery, signalsAnnotation } from '../../harness/signal-fixtures.js';
@@ -68,6 +68,10 @@ describe('signals: the README sample Incident judged by its symptoms', function 
     await op.waitForLog(/leading: workers started/, 60_000);
     await applyYaml(sample('target-deployment.yaml', ns));
     await waitForHealthy(ns, 'patient-advocacy-api', SAMPLE_IMAGE);
+    // The operator's own cache must see the target healthy before the Incidents open: a diagnosis from a cache
+    // that still shows the rollout in progress proposes Escalate (no known good revision), and the healthy twin
+    // then resolves as RecoveredWhileEscalated. The recorded last known good (opted-in sample) shows that it has.
+    await waitForLastKnownGood(ns, 'patient-advocacy-api', 1, 60_000);
     await sleep(1500); // older than the 1 s rollout window
     const ratio = (w: string) => ({ name: 'error-ratio', prometheus: { query: errorRatioQuery(ns, w) }, breachWhen: { comparison: '>', threshold: 0.05 } });
     await createSampleIncident(ns, 'api-5xx-breaching', [ratio('frontend-bad')]);
