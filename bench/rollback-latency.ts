@@ -57,7 +57,7 @@ function deployment(ns: string, name: string, image: string, crash: boolean): k8
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
       template: {
         metadata: { labels: { app: name, ...(crash ? { 'chaos.runbook.dev/crashloop': 'true' } : {}) } },
-        spec: { containers: [{ name: 'app', image }] },
+        spec: { containers: [{ name: 'app', image }], tolerations: [{ key: BENCH_TAINT, operator: 'Exists', effect: 'NoSchedule' }] },
       },
     },
   };
@@ -112,6 +112,11 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
 
 async function measureScale(kc: k8s.KubeConfig, core: k8s.CoreV1Api, apps: k8s.AppsV1Api, ns: string, n: number): Promise<void> {
   const nodes = ensureNodeCapacity(n * replicas * 1.3 + 100);
+  // The added nodes are the bench's alone: tainted, and only the bench's pods tolerate it, so other
+  // engineers' test pods stay where they were and removing the nodes afterwards never touches them.
+  for (const name of await addedNodes(core)) {
+    await core.patchNode({ name, body: { spec: { taints: [{ key: BENCH_TAINT, value: 'true', effect: 'NoSchedule' }] } } }, mergePatch());
+  }
   console.log(`[bench] ${nodes} simulated nodes; load average ${load().join(' ')}`);
   const names = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
   const tCreate = Date.now();
@@ -211,11 +216,18 @@ async function cleanUp(core: k8s.CoreV1Api, ns: string): Promise<void> {
   await waitUntil(`namespace ${ns} deleted`, async () => {
     try { await core.readNamespace({ name: ns }); return false; } catch { return true; }
   }, 15 * 60_000, 3000).catch((e: unknown) => console.log(`[bench] ${e instanceof Error ? e.message : String(e)}`));
-  if (nodesBefore !== undefined) {
-    const extra = (await core.listNode()).items.map((x) => x.metadata!.name!).filter((name) => !nodesBefore!.has(name));
-    for (const name of extra) await core.deleteNode({ name }).catch(() => undefined);
-    if (extra.length) console.log(`[bench] removed ${extra.length} simulated nodes`);
-  }
+  // Only nodes no pod is bound to any more (another engineer's pod that landed before the taint keeps its node).
+  let left: string[] = [];
+  await waitUntil('added nodes empty', async () => {
+    const bound = new Set((await core.listPodForAllNamespaces()).items.map((p) => p.spec?.nodeName));
+    left = [];
+    for (const name of await addedNodes(core)) {
+      if (bound.has(name)) left.push(name);
+      else await core.deleteNode({ name }).catch(() => undefined);
+    }
+    return left.length === 0;
+  }, 3 * 60_000, 5000).catch(() => undefined);
+  console.log(`[bench] added nodes removed${left.length ? `; still hosting other pods (kept, tainted): ${left.join(', ')}` : ''}`);
   for (const lease of [`bench-${ns}`.slice(0, 63), `bench-cold-${ns}`.slice(0, 63)]) {
     await benchKubeConfig().makeApiClient(k8s.CoordinationV1Api).deleteNamespacedLease({ name: lease, namespace: 'incident-operator-system' }).catch(() => undefined);
   }
@@ -263,6 +275,13 @@ async function rawReactor(kc: k8s.KubeConfig, ns: string, targets: string[], t0:
 }
 
 let nodesBefore: Set<string> | undefined;
+const BENCH_TAINT = 'bench.runbook.dev/rollback-latency';
+async function addedNodes(core: k8s.CoreV1Api): Promise<string[]> {
+  // Nodes added since the start, and any left tainted by an earlier run.
+  return (await core.listNode()).items
+    .filter((x) => (nodesBefore !== undefined && !nodesBefore.has(x.metadata!.name!)) || x.spec?.taints?.some((t) => t.key === BENCH_TAINT))
+    .map((x) => x.metadata!.name!);
+}
 let kubeConfig: k8s.KubeConfig | undefined;
 const benchKubeConfig = () => kubeConfig!;
 
