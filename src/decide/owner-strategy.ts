@@ -81,6 +81,24 @@ export function argoRevisionBefore(history: readonly ArgoHistoryEntry[], badCrea
   return badSync >= 0 ? dated[badSync + 1] : undefined;
 }
 
+/**
+ * The Application's history is written by whoever controls the Application or its repo: default-deny, a
+ * revision is quoted only when it is a hex commit SHA (6–64 digits) or a plain semver tag (`v1.4.2`, `2.0.0-rc.1`) — never a
+ * repo URL, branch or anything carrying credentials —, the deploy time only as a parsed date, the id only as
+ * an integer. Otherwise the instruction points at `argocd app history`.
+ */
+const SafeRevision = /^(?:[0-9a-f]{6,64}|v?\d{1,6}\.\d{1,6}\.\d{1,6}(?:-(?:alpha|beta|rc|pre)(?:\.?\d{1,4})?)?)$/u;
+
+function safeRevertTo(e: ArgoHistoryEntry | undefined): { revision: string; deployedAt?: string; id?: number } | undefined {
+  if (!e || typeof e.revision !== 'string' || !SafeRevision.test(e.revision)) return undefined;
+  const at = typeof e.deployedAt === 'string' ? Date.parse(e.deployedAt) : NaN;
+  return {
+    revision: e.revision,
+    ...(Number.isFinite(at) ? { deployedAt: new Date(at).toISOString() } : {}),
+    ...(typeof e.id === 'number' && Number.isSafeInteger(e.id) && e.id >= 0 ? { id: e.id } : {}),
+  };
+}
+
 export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
   const { owner, config } = input;
   const what = `roll back ${input.namespace}/${input.deployment} from revision ${input.fromRevision} to revision ${input.toRevision}`;
@@ -91,8 +109,9 @@ export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
       const ref = argoApplicationRef(owner);
       if (config.argoCd === 'SuspendAutoSync' && ref) return { action: 'Suspend', target: ref };
       const app = `${owner.namespace}/${owner.name ?? '<name>'}`;
-      const to = input.argoRevertTo?.revision
-        ? `revert the Application's source to Git revision ${input.argoRevertTo.revision}${input.argoRevertTo.deployedAt ? ` (deployed ${input.argoRevertTo.deployedAt})` : ''}${input.argoRevertTo.id !== undefined ? `, or with auto-sync off: argocd app rollback ${owner.name ?? '<name>'} ${input.argoRevertTo.id}` : ''}`
+      const revertTo = safeRevertTo(input.argoRevertTo);
+      const to = revertTo
+        ? `revert the Application's source to Git revision ${revertTo.revision}${revertTo.deployedAt ? ` (deployed ${revertTo.deployedAt})` : ''}${revertTo.id !== undefined ? `, or with auto-sync off: argocd app rollback ${owner.name ?? '<name>'} ${revertTo.id}` : ''}`
         : `revert the Application's source in Git to the commit that deployed revision ${input.toRevision} (argocd app history ${owner.name ?? '<name>'})`;
       return {
         action: 'Refuse', reason: Reason.RollbackOwnedByGitOps,
