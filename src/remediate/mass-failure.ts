@@ -11,10 +11,17 @@ import type { IncidentClient } from '../kube/incident-client.js';
 import type { Logger } from '../log.js';
 import type { Caches } from '../ports/caches.js';
 import { isAlreadyExists } from '../runtime/kube-errors.js';
+import { isDns1123Label, isDns1123Subdomain } from '../intake/alertmanager.js';
 
 const MAX_LISTED = 50;
 
 export interface MassFailureDeps { incidents: IncidentClient; caches: Caches; log: Logger }
+
+/** Default-deny: only `namespace/deployment` made of Kubernetes names is listed (a description can be edited). */
+function isWorkloadRef(s: string): boolean {
+  const [ns, name, ...rest] = s.split('/');
+  return rest.length === 0 && ns !== undefined && name !== undefined && isDns1123Label(ns) && isDns1123Subdomain(name);
+}
 
 /** `namespace/deployment` of every Incident waiting for a blast-radius slot (the caller's own included). */
 export function waitingForBudget(caches: Caches, also: string): string[] {
@@ -22,7 +29,7 @@ export function waitingForBudget(caches: Caches, also: string): string[] {
   for (const i of caches.incidents.list()) {
     if (i.status?.remediation?.reason === Reason.BlastRadiusBudgetExhausted && i.spec.target?.name) out.add(`${i.metadata.namespace}/${i.spec.target.name}`);
   }
-  return [...out].sort();
+  return [...out].filter(isWorkloadRef).sort();
 }
 
 function isOpen(i: Incident): boolean {
@@ -43,7 +50,7 @@ export async function reportMassFailure(d: MassFailureDeps, namespace: string, d
   if (open) {
     const known = open.spec.description ?? '';
     if (waiting.every((w) => known.includes(w))) return;
-    const previously = known.split(': ').pop()?.split(', ').map((s) => s.trim()).filter((s) => s.includes('/')) ?? [];
+    const previously = known.split(': ').pop()?.split(', ').map((s) => s.trim()).filter(isWorkloadRef) ?? [];
     const all = [...new Set([...previously, ...waiting])].sort();
     await d.incidents.patchMetadataAndSpec(open.metadata.namespace, open.metadata.name, { spec: { description: massFailureDescription(all, budget).slice(0, 4096) } });
     return;
