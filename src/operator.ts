@@ -10,6 +10,7 @@ import { scopedInformer, type InformerLike } from './kube/scoped-informer.js';
 import { GROUP, INCIDENT_PLURAL, VERSION, type Incident } from './api/incident.js';
 import type { OperatorConfig } from './config.js';
 import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from './decide/kube-types.js';
+import type { KubeControllerRevision, KubeStatefulSet } from './decide/statefulset-rollback.js';
 import { controllerOwnerKey, OWNER_INDEX, type Caches, type PolicyObject, type ReadCache } from './ports/caches.js';
 import type { Escalator } from './ports/escalation.js';
 import { controllerOwnerName } from './decide/owner-references.js';
@@ -29,6 +30,7 @@ import { reportMassFailure } from './remediate/mass-failure.js';
 import { checkDatabase } from './diagnose/database-checks.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
 import { projectPod } from './kube/pod-projection.js';
+import { projectControllerRevision } from './kube/controller-revision-projection.js';
 import { IncidentClient } from './kube/incident-client.js';
 import type { KubeClients } from './kube/clients.js';
 import type { Logger } from './log.js';
@@ -114,12 +116,19 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const podsInf = scoped<k8s.V1Pod>('pods', scope, (ns) => ns
     ? { path: `/api/v1/namespaces/${ns}/pods`, list: () => clients.core.listNamespacedPod({ namespace: ns }) }
     : { path: '/api/v1/pods', list: () => clients.core.listPodForAllNamespaces() }, projectPod, true);
+  // StatefulSet targets (issue 15): the StatefulSets and their ControllerRevisions (indexed by owner).
+  const statefulSetsInf = scoped<k8s.V1StatefulSet>('statefulsets', scope, (ns) => ns
+    ? { path: `/apis/apps/v1/namespaces/${ns}/statefulsets`, list: () => clients.apps.listNamespacedStatefulSet({ namespace: ns }) }
+    : { path: '/apis/apps/v1/statefulsets', list: () => clients.apps.listStatefulSetForAllNamespaces() });
+  const controllerRevisionsInf = scoped<k8s.V1ControllerRevision>('controllerrevisions', scope, (ns) => ns
+    ? { path: `/apis/apps/v1/namespaces/${ns}/controllerrevisions`, list: () => clients.apps.listNamespacedControllerRevision({ namespace: ns }) }
+    : { path: '/apis/apps/v1/controllerrevisions', list: () => clients.apps.listControllerRevisionForAllNamespaces() }, projectControllerRevision, true);
   const namespacesInf = scopedInformer<k8s.V1Namespace>({ name: 'namespaces', namespaces: scope, clusterScoped: true, make: (n, ns) => ns
     ? inf<k8s.V1Namespace>(n, '/api/v1/namespaces', () => clients.core.listNamespace({ fieldSelector: `metadata.name=${ns}` }), undefined, false, `metadata.name=${ns}`)
     : inf<k8s.V1Namespace>(n, '/api/v1/namespaces', () => clients.core.listNamespace()) });
   // Policies: the watched namespaces' and the operator-wide default in the operator's namespace.
   const policiesInf = scoped<k8s.KubernetesObject & { spec?: unknown }>('escalationpolicies', scope && [...scope, config.operatorNamespace], crd('escalationpolicies'));
-  const informers: InformerLike<k8s.KubernetesObject>[] = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf, policiesInf];
+  const informers: InformerLike<k8s.KubernetesObject>[] = [incidentsInf, deploymentsInf, replicaSetsInf, podsInf, namespacesInf, policiesInf, statefulSetsInf, controllerRevisionsInf];
 
   // Each informer watches one resource, so its objects are that resource's type.
   /* eslint-disable @typescript-eslint/no-unsafe-type-assertion */
@@ -136,6 +145,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     pods: asCache<KubePod>(podsInf),
     namespaces: asCache<KubeNamespace>(namespacesInf),
     policies: asCache<PolicyObject>(policiesInf),
+    statefulSets: asCache<KubeStatefulSet>(statefulSetsInf),
+    controllerRevisions: asCache<KubeControllerRevision>(controllerRevisionsInf),
     fresh: () => informers.every((i) => i.synced && (i.phase === 'watching' || i.phase === 'reconnecting')),
   };
 
@@ -160,15 +171,17 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     incidents: () => caches.incidents.list(),
     gitops: new GitOpsSuspender(clients.custom),
     deployments: () => caches.deployments.list(),
+    statefulSets: () => caches.statefulSets?.list() ?? [],
     policies: caches.policies,
   });
   const incidentReconciler = new IncidentReconciler({
     clock, config, log, caches, incidents: incidentClient, events, remediator,
     onStatusWritten: (written, before) => { (opts.onStatusWritten ?? incidentLog?.writer.enqueue)?.(written); recordStatusWrite(metrics, before, written); },
     escalator: escalatorFactory ? escalatorFactory({ clients, incidents: incidentClient, metrics, caches, clock }) : undefined,
-    targetExists: async (namespace, name) => {
+    targetExists: async (namespace, name, kind) => {
       try {
-        await clients.apps.readNamespacedDeployment({ name, namespace });
+        if (kind === 'StatefulSet') await clients.apps.readNamespacedStatefulSet({ name, namespace });
+        else await clients.apps.readNamespacedDeployment({ name, namespace });
         return true;
       } catch (e) {
         if (isNotFound(e)) return false;
@@ -202,6 +215,10 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     signalQueue.add(key);
     for (const k of incidentsTargeting(ns, name)) incidentQueue.add(k);
   };
+  const statefulSetChanged = (ns: string, name: string) => {
+    if (!watched(ns)) return;
+    for (const k of incidentsTargeting(ns, name)) incidentQueue.add(k);
+  };
   const onIncident = (i: k8s.KubernetesObject) => {
     if (!watched(i.metadata?.namespace)) return;
     incidentQueue.add(keyOf(i.metadata?.namespace, i.metadata!.name!));
@@ -215,7 +232,15 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       const owner = ownerName(rs, 'Deployment');
       if (owner) deploymentChanged(rs.metadata!.namespace!, owner);
     });
+    // StatefulSet targets: their own changes, their ControllerRevisions' and their pods' reach the incidents targeting them.
+    statefulSetsInf.on(ev, (s) => statefulSetChanged(s.metadata!.namespace!, s.metadata!.name!));
+    controllerRevisionsInf.on(ev, (r) => {
+      const owner = ownerName(r, 'StatefulSet');
+      if (owner) statefulSetChanged(r.metadata!.namespace!, owner);
+    });
     podsInf.on(ev, (p) => {
+      const stsName = ownerName(p, 'StatefulSet');
+      if (stsName) { statefulSetChanged(p.metadata!.namespace!, stsName); return; }
       const rsName = ownerName(p, 'ReplicaSet');
       if (!rsName) return;
       const rs = replicaSetsInf.get(p.metadata!.namespace!, rsName);

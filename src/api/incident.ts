@@ -17,6 +17,9 @@ export const INCIDENT_KIND = 'Incident';
 export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
 /** MassFailure: opened by the operator when the blast-radius budget holds rollbacks back (issue 15); no target. */
 export type RunbookKind = 'APIOutage' | 'DatabasePerformance' | 'CrashLoop' | 'MassFailure';
+/** The kinds of workload an Incident can target. */
+export type TargetKind = 'Deployment' | 'StatefulSet';
+
 export type Phase = 'Pending' | 'Diagnosing' | 'Remediating' | 'Monitoring' | 'Escalated' | 'Resolved' | 'Failed';
 
 export interface IncidentSpec {
@@ -24,7 +27,7 @@ export interface IncidentSpec {
   summary: string;
   description?: string;
   runbook?: RunbookKind;
-  target?: { kind?: 'Deployment'; name: string };
+  target?: { kind?: TargetKind; name: string };
   database?: {
     secretRef: { name: string };
     connectTimeoutSeconds?: number;

@@ -170,6 +170,10 @@ export const Label = {
   createdBy: 'runbook.dev/created-by',
   /** Owner's consent to remediation on a Deployment or Namespace: `enabled` (or `disabled` to opt out). */
   remediation: 'runbook.dev/remediation',
+  /** Set by the StatefulSet controller on its pods: the name of the pod's ControllerRevision. */
+  controllerRevisionHash: 'controller-revision-hash',
+  /** Set by the StatefulSet controller on its ControllerRevisions: the template hash (stable when a revision is renumbered). */
+  controllerHash: 'controller.kubernetes.io/hash',
 } as const;
 
 export const Annotation = {

@@ -110,4 +110,18 @@ export interface RemediationStatus extends QueryTerminationStatus {
   drift?: string;
   /** Rollback of a GitOps- or Helm-owned Deployment: the strategy and which setting chose it. */
   ownerStrategy?: OwnerStrategyStatus;
+  /** Rollback of a StatefulSet target: the ControllerRevisions and the pods restarted. */
+  statefulSet?: StatefulSetRollbackStatus;
+}
+
+/** A StatefulSet rollback (issue 15): by ControllerRevision, as `kubectl rollout undo statefulset` does. */
+export interface StatefulSetRollbackStatus {
+  /** ControllerRevision rolled back from (the update revision when decided). */
+  fromControllerRevision: string;
+  /** ControllerRevision whose pod template was put back. */
+  toControllerRevision: string;
+  /** Which rule chose it: Recorded (runbook.dev/last-known-good), HealthyPods (its pods were ready, none crash-looping), PreviousRevisionFallback or Requested (spec.rollback.toRevision). */
+  knownGoodRule: string;
+  /** Pods of the bad revision that were not ready and were deleted so the controller recreates them (an OrderedReady rollout waits for them forever otherwise). */
+  restartedPods?: string[];
 }

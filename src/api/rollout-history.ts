@@ -4,6 +4,8 @@
 export const LastKnownGoodSource = {
   /** Recorded on the Deployment after the revision was healthy for the stable window. */
   Recorded: 'Recorded',
+  /** StatefulSet: the newest revision older than the update revision whose pods were all ready, none crash-looping. */
+  HealthyPods: 'HealthyPods',
   /** No record: the previous revision, never verified healthy. */
   PreviousRevisionFallback: 'PreviousRevisionFallback',
   /** Nothing to roll back to. */
@@ -21,8 +23,10 @@ export interface RevisionSummary {
   readonly images: string[];
   /** kubernetes.io/change-cause of the revision, when set. */
   readonly changeCause?: string;
-  /** Name of the revision's ReplicaSet. */
+  /** Name of the revision's ReplicaSet (empty for a StatefulSet: see controllerRevision). */
   readonly replicaSet: string;
+  /** StatefulSet: name of the revision's ControllerRevision (the pods' controller-revision-hash label). */
+  readonly controllerRevision?: string;
   /** pod-template-hash of the revision. */
   readonly templateHash?: string;
 }
@@ -37,6 +41,8 @@ export interface LastKnownGood {
   readonly note: string;
   /** Its ReplicaSet. */
   readonly replicaSet?: string;
+  /** StatefulSet: its ControllerRevision. */
+  readonly controllerRevision?: string;
   /** Its pod-template-hash. */
   readonly templateHash?: string;
 }

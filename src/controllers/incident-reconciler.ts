@@ -28,6 +28,7 @@ import { condition, isTerminal, newContext, note, requeueAfter, type ReconcileCo
 import { postmortemStep } from './postmortem-step.js';
 import { otherCrashLoopingDeployments, snapshotTarget } from './target-snapshot.js';
 import { neighbourEvidence } from './neighbour-evidence.js';
+import { snapshotStatefulSet, targetFound } from './statefulset-snapshot.js';
 import { maintenanceStep } from './maintenance-step.js';
 import { errorMessage } from '../decide/errors.js';
 
@@ -120,8 +121,16 @@ export class IncidentReconciler {
   private async gather(ctx: ReconcileContext): Promise<'ok' | 'cache-behind'> {
     const name = ctx.targetName;
     if (!name || isTerminal(ctx.status.phase)) return 'ok';
-    const target = snapshotTarget(this.d.caches, ctx.namespace, name, this.d.config.crashLoopRestartThreshold);
-    if (!target.deployment && this.d.targetExists && await this.d.targetExists(ctx.namespace, name)) {
+    // Target kind (issue 15): a Deployment, or a StatefulSet (src/controllers/statefulset-snapshot.ts).
+    const kind = ctx.incident.spec.target?.kind ?? 'Deployment';
+    if (kind !== 'Deployment' && kind !== 'StatefulSet') {
+      ctx.target = { replicaSets: [], pods: [], healthy: false, summary: `target kind ${String(kind)} is not supported (Deployment or StatefulSet)` };
+      targetConditions(ctx, ctx.target);
+      return 'ok';
+    }
+    const threshold = this.d.config.crashLoopRestartThreshold;
+    const target = kind === 'StatefulSet' ? snapshotStatefulSet(this.d.caches, ctx.namespace, name, threshold) : snapshotTarget(this.d.caches, ctx.namespace, name, threshold);
+    if (!targetFound(target) && this.d.targetExists && await this.d.targetExists(ctx.namespace, name, kind)) {
       this.d.log.debug('target not in the cache yet', { incident: ctx.key, target: name });
       return 'cache-behind';
     }

@@ -13,6 +13,7 @@ import { detectRollbackReverted } from '../decide/rollback-revert.js';
 import type { TargetSnapshot } from '../ports/target.js';
 import type { Escalator } from '../ports/escalation.js';
 import { condition, note, transition, type ReconcileContext } from './reconcile-context.js';
+import { targetFound } from './statefulset-snapshot.js';
 
 /** open: the first reconcile sets the deadlines from the severity table (or the escalation policy). */
 export function openIncident(ctx: ReconcileContext, escalator: Escalator | undefined, sla: DeadlineOptions): void {
@@ -48,13 +49,14 @@ export function applyAcknowledgement(ctx: ReconcileContext): void {
 
 /** gather (conditions): TargetFound and TargetHealthy from the snapshot; a deleted target stays deleted. */
 export function targetConditions(ctx: ReconcileContext, target: TargetSnapshot): void {
-  const found = !!target.deployment;
+  const found = targetFound(target);
+  const kind = target.kind ?? 'Deployment';
   const prev = ctx.status.conditions?.find((c) => c.type === ConditionType.TargetFound);
   const wasFound = prev?.status === 'True' || prev?.reason === Reason.TargetDeleted;
   condition(ctx, {
     type: ConditionType.TargetFound, status: found ? 'True' : 'False',
     reason: found ? Reason.TargetFound : wasFound ? Reason.TargetDeleted : Reason.TargetNotFound,
-    message: found ? `Deployment ${ctx.targetName} found` : `Deployment ${ctx.namespace}/${ctx.targetName} ${wasFound ? 'was deleted during the incident' : 'not found'}`,
+    message: found ? `${kind} ${ctx.targetName} found` : `${kind} ${ctx.namespace}/${ctx.targetName} ${wasFound ? 'was deleted during the incident' : 'not found'}`,
   });
   if (!target.podHealth) return;
   ctx.status.podHealth = podHealthStatus(target);
@@ -100,7 +102,7 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
     phase: ctx.status.phase,
     hasTarget: !!ctx.targetName,
     hasDatabase: !!incident.spec.database,
-    target: target ? { exists: !!target.deployment, healthy: target.healthy, summary: target.summary } : undefined,
+    target: target ? { exists: targetFound(target), healthy: target.healthy, summary: target.summary } : undefined,
     databaseHealthy: ctx.databaseHealthy ?? databaseHealthyByDiagnosis(ctx),
     resolvedByPerson: incident.spec.resolution ? { by: incident.spec.resolution.resolvedBy, note: incident.spec.resolution.note } : undefined,
     diagnosisComplete: !!diagnosis && diagnosis.generation === (ctx.generation ?? 0),

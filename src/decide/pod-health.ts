@@ -70,13 +70,28 @@ export function summarisePodHealth(
   restartThreshold = DEFAULT_RESTART_THRESHOLD,
 ): PodHealth {
   const owned = ownedReplicaSets(deployment, replicaSets);
+  const counts = { desired: deployment.spec?.replicas ?? 1, ready: deployment.status?.readyReplicas ?? 0, available: deployment.status?.availableReplicas ?? 0 };
+  return summarisePodsByRevision(counts, pods, (pod) => replicaSetOfPod(pod, owned)?.revision, restartThreshold);
+}
+
+/**
+ * The summary over any workload's pods: `revisionOf` says a pod's revision (its ReplicaSet's for a Deployment,
+ * its ControllerRevision's for a StatefulSet); pods without one are not the workload's and are left out.
+ */
+export function summarisePodsByRevision(
+  counts: { desired: number; ready: number; available: number },
+  pods: readonly KubePod[],
+  revisionOf: (pod: KubePod) => number | undefined,
+  restartThreshold = DEFAULT_RESTART_THRESHOLD,
+): PodHealth {
   const summaries: PodSummary[] = [];
   const revisions = new Map<number, { pods: number; ready: number; crashLooping: number }>();
   const waitingReasons: Record<string, number> = {};
 
   for (const pod of pods) {
-    const rs = replicaSetOfPod(pod, owned);
-    if (rs === undefined) continue;
+    const revision = revisionOf(pod);
+    if (revision === undefined) continue;
+    const rs = { revision };
     const containers = statusesOf(pod).map(({ status, init }) => containerHealth(status, init));
     for (const c of containers) {
       if (c.state === 'waiting' && c.reason !== undefined) waitingReasons[c.reason] = (waitingReasons[c.reason] ?? 0) + 1;
@@ -107,9 +122,7 @@ export function summarisePodHealth(
     .sort(([a], [b]) => b - a)
     .map(([revision, counts]) => ({ revision, ...counts }));
   const crashLoopingPods = summaries.filter((p) => p.crashLooping).length;
-  const desired = deployment.spec?.replicas ?? 1;
-  const ready = deployment.status?.readyReplicas ?? 0;
-  const available = deployment.status?.availableReplicas ?? 0;
+  const { desired, ready, available } = counts;
 
   return {
     desired,

@@ -4,26 +4,36 @@
  * puts it back on the StatefulSet, with a `test` op on metadata.resourceVersion. Pure.
  * Refused where a rollback would not take effect: `updateStrategy: OnDelete` (pods only change when deleted)
  * and a RollingUpdate `partition` > 0 (only ordinals >= partition would be rolled back).
- * NOT WIRED YET: the operator has no StatefulSet/ControllerRevision informers; this is the decision only.
+ * Wired by src/remediate/statefulset-rollback.ts (the adapter) for Incidents whose target kind is StatefulSet.
  */
 import { Reason } from '../api/reasons.js';
+import type { KubeObjectMeta } from './kube-types.js';
 
 export interface KubeControllerRevision {
-  metadata?: { name?: string; namespace?: string; ownerReferences?: { kind?: string; name?: string; uid?: string; controller?: boolean }[] };
-  revision?: number;
-  data?: unknown;
+  readonly metadata?: KubeObjectMeta;
+  readonly revision?: number;
+  readonly data?: unknown;
 }
 
 export interface KubeStatefulSet {
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
-  spec?: { template?: unknown; updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
-  status?: { currentRevision?: string; updateRevision?: string };
+  readonly metadata?: KubeObjectMeta;
+  readonly spec?: {
+    readonly replicas?: number;
+    readonly template?: unknown;
+    readonly podManagementPolicy?: string;
+    readonly updateStrategy?: { readonly type?: string; readonly rollingUpdate?: { readonly partition?: number } };
+  };
+  readonly status?: {
+    readonly currentRevision?: string; readonly updateRevision?: string; readonly observedGeneration?: number;
+    readonly replicas?: number; readonly readyReplicas?: number; readonly availableReplicas?: number;
+    readonly updatedReplicas?: number; readonly currentReplicas?: number;
+  };
 }
 
 export type StatefulSetRollbackPlan =
   | { action: 'Refuse'; reason: string; message: string }
   | { action: 'Skip'; message: string; toRevision: number }
-  | { action: 'Patch'; fromRevision: number; toRevision: number; toControllerRevision: string; patch: { op: 'test' | 'replace'; path: string; value: unknown }[] };
+  | { action: 'Patch'; fromRevision: number; toRevision: number; toControllerRevision: string; patch: { op: 'test' | 'replace' | 'add'; path: string; value: unknown }[] };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,7 +48,8 @@ export function ownedControllerRevisions(sts: KubeStatefulSet, revisions: readon
     .sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0));
 }
 
-function templateOf(r: KubeControllerRevision): unknown {
+/** The pod template a ControllerRevision holds (undefined when it has none). */
+export function templateOf(r: KubeControllerRevision): unknown {
   const spec = isRecord(r.data) ? r.data.spec : undefined;
   if (!isRecord(spec) || !isRecord(spec.template)) return undefined;
   // The revision's data is a strategic merge patch: drop its directive, keep the template.

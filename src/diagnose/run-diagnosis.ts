@@ -22,6 +22,7 @@ import { collectLogSignatures } from './pod-logs.js';
 import { checkDatabase } from './database-checks.js';
 import { errorMessage } from '../decide/errors.js';
 import { detectWorkloadOwner } from '../decide/workload-owner.js';
+import { diagnoseStatefulSetHistory } from '../decide/statefulset-history.js';
 
 export interface DiagnoseDeps {
   core: k8s.CoreV1Api;
@@ -69,7 +70,7 @@ export async function runDiagnosis(
 
   const failing = target?.podHealth?.pods.filter((p) => p.containers.some((c) => c.state !== 'running' || !p.ready)) ?? [];
   const [logs, database, signals] = await Promise.all([
-    target?.deployment && failing.length > 0
+    (target?.deployment ?? target?.statefulSet) && failing.length > 0
       ? timed(checks, 'logs', deps.checkTimeoutMs, () => collectLogSignatures(deps.core, ns, failing, { timeoutMs: deps.checkTimeoutMs }))
       : Promise.resolve(undefined),
     spec.database
@@ -90,13 +91,17 @@ export async function runDiagnosis(
   if (target?.deployment) {
     history = diagnoseRolloutHistory(target.deployment, target.replicaSets);
     checks.push({ name: 'rolloutHistory', ok: true, durationMs: 0 });
+  } else if (target?.statefulSet) {
+    // StatefulSet target (issue 15): history from its ControllerRevisions, known good by record or healthy pods.
+    history = diagnoseStatefulSetHistory(target.statefulSet, target.controllerRevisions ?? [], target.podHealth);
+    checks.push({ name: 'rolloutHistory', ok: true, durationMs: 0 });
   }
   const sharedCause = target?.podHealth
     ? detectSharedCause({ podHealth: target.podHealth, otherDeploymentsCrashLooping: otherCrashLooping, neighbours, databaseReachable: database?.connectivity?.reachable, signalsBreachedBeforeRollout: breachOriginOf(incident) === 'BeforeRollout' })
     : undefined;
   const baseProposal = proposeRemediation({
     runbook,
-    targetHealthy: target?.deployment ? target.healthy : undefined,
+    targetHealthy: target?.deployment ?? target?.statefulSet ? target.healthy : undefined,
     podHealth: target?.podHealth,
     history,
     sharedCause,
@@ -115,6 +120,7 @@ export async function runDiagnosis(
   if (origin === undefined && signals && target?.deployment && deps.signalOrigin) {
     origin = await deps.signalOrigin(incident, target.deployment, target.replicaSets, signals.verdicts, deps.now()).catch(() => 'Undetermined' as const);
   }
+  const workload = target?.deployment ?? target?.statefulSet;
   const proposal = proposeOnSignals({ base: baseProposal, origin, verdicts: signals?.verdicts ?? [], history, requestedRevision: spec.rollback?.toRevision });
 
   const record: DiagnosisStatus = {
@@ -128,7 +134,7 @@ export async function runDiagnosis(
     ...(database ? { database } : {}),
     ...(sharedCause ? { sharedCause } : {}),
     ...(signals ? { signals } : {}),
-    ...(target?.deployment ? { owner: detectWorkloadOwner({ namespace: ns, labels: target.deployment.metadata?.labels, annotations: target.deployment.metadata?.annotations, argoCdNamespace: deps.argoCdNamespace ?? 'argocd' }) } : {}),
+    ...(workload ? { owner: detectWorkloadOwner({ namespace: ns, labels: workload.metadata?.labels, annotations: workload.metadata?.annotations, argoCdNamespace: deps.argoCdNamespace ?? 'argocd' }) } : {}),
     proposal,
   };
   record.summary = summariseDiagnosis(record, target);
@@ -138,7 +144,7 @@ export async function runDiagnosis(
 /** e.g. `revision 7 crash-looping: 3/3 pods CrashLoopBackOff; 'ECONNREFUSED <ip>:<port>' x96; database reachable in 3 ms; last known good: revision 6` */
 export function summariseDiagnosis(d: DiagnosisStatus, target: TargetSnapshot | undefined): string {
   const parts: string[] = [];
-  if (target && !target.deployment) parts.push(target.summary);
+  if (target && !target.deployment && !target.statefulSet) parts.push(target.summary);
   if (d.pods) {
     const current = d.history?.currentRevision;
     const crashing = d.pods.crashLoopingPods;

@@ -1,6 +1,7 @@
 /** Port: what controllers and adapters read — informer caches (never mutated; objects are frozen). */
 import type { Incident } from '../api/incident.js';
 import type { KubeDeployment, KubeNamespace, KubePod, KubeReplicaSet } from '../decide/kube-types.js';
+import type { KubeControllerRevision, KubeStatefulSet } from '../decide/statefulset-rollback.js';
 
 export { controllerOwnerKey } from '../decide/owner-references.js';
 
@@ -23,6 +24,10 @@ export interface Caches {
   pods: ReadCache<KubePod>;
   namespaces: ReadCache<KubeNamespace>;
   policies: ReadCache<PolicyObject>;
+  /** StatefulSet targets (issue 15); absent in setups without them. */
+  statefulSets?: ReadCache<KubeStatefulSet>;
+  /** ControllerRevisions, by their StatefulSet (owner index). */
+  controllerRevisions?: ReadCache<KubeControllerRevision>;
   /**
    * False while any informer is re-listing or backing off after a failed watch (an API server outage):
    * the caches may be stale then, and the work queues hold every key back instead of deciding on old state.

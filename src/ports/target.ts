@@ -1,6 +1,7 @@
 /** Port: the gathered view of an Incident's target (read from the caches, no API calls). */
 import type { PodHealth } from '../api/pod-health.js';
 import type { KubeDeployment, KubePod, KubeReplicaSet } from '../decide/kube-types.js';
+import type { KubeControllerRevision, KubeStatefulSet } from '../decide/statefulset-rollback.js';
 
 export interface TargetSnapshot {
   /** The Deployment, absent when not in the cache. */
@@ -9,7 +10,13 @@ export interface TargetSnapshot {
   replicaSets: readonly KubeReplicaSet[];
   /** Pods of those ReplicaSets. */
   pods: readonly KubePod[];
-  /** Summary by revision (absent without a Deployment). */
+  /** The target's kind (absent: Deployment). */
+  kind?: 'Deployment' | 'StatefulSet';
+  /** StatefulSet target: the StatefulSet, absent when not in the cache. */
+  statefulSet?: KubeStatefulSet;
+  /** StatefulSet target: the ControllerRevisions it controls, newest first. */
+  controllerRevisions?: readonly KubeControllerRevision[];
+  /** Summary by revision (absent without the workload). */
   podHealth?: PodHealth;
   /** Available, every replica ready, nothing crash-looping. */
   healthy: boolean;

@@ -18,7 +18,7 @@ export function remediationConsent(config: OperatorConfig, ctx: RemediationConte
     namespace,
     watchNamespaces: config.watchNamespaces,
     protectedNamespaces: config.protectedNamespaces,
-    deploymentLabels: ctx.target?.deployment?.metadata?.labels,
+    deploymentLabels: (ctx.target?.deployment ?? ctx.target?.statefulSet)?.metadata?.labels, // the target workload's own labels
     namespaceLabels: namespaceLabels?.(namespace),
     autoRollbackSelector: { label: config.autoRollbackLabel, value: config.autoRollbackValue },
   });

@@ -29,6 +29,8 @@ import { refOf, type GitOpsSuspender } from './gitops-suspend.js';
 import { templateHashOf } from '../decide/replica-sets.js';
 import { BlastRadiusLedger, decideBlastRadius } from '../decide/blast-radius.js';
 import { parseTime } from '../decide/time.js';
+import type { KubeStatefulSet } from '../decide/statefulset-rollback.js';
+import { StatefulSetRollback } from './statefulset-rollback.js';
 
 export interface RemediatorDeps {
   apps: k8s.AppsV1Api;
@@ -48,6 +50,8 @@ export interface RemediatorDeps {
   gitops?: GitOpsSuspender;
   /** Every Deployment in the caches (the blast-radius budget counts their rollback-history annotations). */
   deployments?: () => readonly KubeDeployment[];
+  /** Every StatefulSet in the caches (their rollbacks count against the same budget). */
+  statefulSets?: () => readonly KubeStatefulSet[];
   /** EscalationPolicies (their spec.ownerRollback chooses an owner's rollback strategy per policy). */
   policies?: ReadCache<PolicyObject>;
 }
@@ -57,8 +61,10 @@ const done = (record: RemediationStatus): RemediationStep => ({ record });
 export class RunbookRemediator implements Remediator {
   private readonly terminator: Remediator;
   private readonly ledger = new BlastRadiusLedger();
+  private readonly statefulSets: StatefulSetRollback;
 
   constructor(private readonly d: RemediatorDeps) {
+    this.statefulSets = new StatefulSetRollback({ ...d, budget: (now) => this.blastRadius(now), reserve: (key, now) => this.ledger.reserve(key, now) });
     this.terminator = d.terminator ?? new QueryTerminator({ core: d.core, config: d.config, log: d.log, clock: d.clock, namespaceLabels: d.namespaceLabels, incidents: d.incidents });
   }
 
@@ -66,6 +72,7 @@ export class RunbookRemediator implements Remediator {
     const current = ctx.status.remediation ?? { state: 'None' };
     if (current.state !== 'None' && current.state !== 'Intended' && current.state !== 'AwaitingApproval') return done(current);
     const action = ctx.diagnosis.proposal.action;
+    if (action === 'Rollback' && ctx.target?.statefulSet) return this.statefulSets.rollback(ctx, current); // issue 15: statefulset-rollback.ts
     if (action === 'Rollback') return this.rollbackToLastKnownGood(ctx, current);
     if (action === 'TerminateQueries') return this.terminator.remediate(ctx);
     return done({ state: 'Skipped', reason: Reason.NothingToRemediate, message: 'nothing to remediate' });
@@ -173,7 +180,7 @@ export class RunbookRemediator implements Remediator {
   private blastRadius(now: Date): ReturnType<typeof decideBlastRadius> {
     const budget = this.d.config.rollbackBudget;
     const annotated = new Map<string, Date[]>();
-    for (const d of this.d.deployments?.() ?? []) {
+    for (const d of [...this.d.deployments?.() ?? [], ...this.d.statefulSets?.() ?? []]) {
       const h = parseRollbackHistory(d.metadata?.annotations?.[ROLLBACK_HISTORY_ANNOTATION]);
       if (h.length > 0) annotated.set(`${d.metadata?.namespace}/${d.metadata?.name}`, h);
     }

@@ -70,6 +70,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [get, list, watch, patch]
+# StatefulSet targets: rollback patches the StatefulSet back to a ControllerRevision's template (+ annotations),
+# then deletes that StatefulSet's not-ready pods of the bad revision (Kubernetes' forced-rollback step: an
+# OrderedReady StatefulSet waits for a broken pod forever). Only for opted-in owners; the operator enforces it.
+- apiGroups: [apps]
+  resources: [controllerrevisions]
+  verbs: [get, list, watch]
+- apiGroups: [apps]
+  resources: [statefulsets]
+  verbs: [get, list, watch, patch]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [delete]
 # Database connection details and notification endpoints come only from Secrets an Incident or policy names:
 # `get` only (no list/watch).
 - apiGroups: [""]
