@@ -13,7 +13,11 @@ import { ensurePostgres, type PgHarness } from '../../harness/postgres.js';
 import { createIncident, getIncident, sleep, summariseIncident, type Json } from '../../harness/rollout.js';
 
 const SECRET = 'orders-db';
-const LEASE_ENV = { LEASE_DURATION_MS: '3000', LEASE_RENEW_DEADLINE_MS: '2000', LEASE_RETRY_PERIOD_MS: '500' };
+/**
+ * A SIGKILLed leader does not release the Lease: short enough for a quick takeover, long enough that a busy leader's
+ * renewals survive a loaded machine (a 2 s renew deadline could make the leader step down and exit mid-test).
+ */
+const LEASE_ENV = { LEASE_DURATION_MS: '8000', LEASE_RENEW_DEADLINE_MS: '6000', LEASE_RETRY_PERIOD_MS: '500' };
 const BUDGET_ENV = { ...LEASE_ENV, TERMINATION_BUDGET_MAX: '2', TERMINATION_BUDGET_WINDOW_SECONDS: '600', TERMINATION_VERIFY_SECONDS: '2' };
 
 describe('remediate: the per-server termination budget (operator process, real PostgreSQL)', function () {
