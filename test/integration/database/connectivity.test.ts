@@ -159,10 +159,11 @@ describe('checkDatabaseConnectivity (no PostgreSQL needed)', () => {
     const silent = await fakeServer(() => undefined);
     try {
       const base = { host: '127.0.0.1', port: String(silent.port), database: 'app', user: 'u', password: CANARY_PASSWORD };
-      const plain = await checkDatabaseConnectivity(connectionConfigFromSecret({ ...base, sslmode: 'disable' }), { timeoutMs: 300 });
+      // 1 s per step: with 300 ms a loaded machine could time out the local DNS/TCP steps first (tcp:Timeout).
+      const plain = await checkDatabaseConnectivity(connectionConfigFromSecret({ ...base, sslmode: 'disable' }), { timeoutMs: 1000 });
       expect(outcome(plain)).to.deep.equal(['dns:ok', 'tcp:ok', 'auth:Timeout', 'select1:Skipped']);
       expect(plain.summary).to.equal(`database unreachable: timed out (auth) (127.0.0.1:${silent.port})`);
-      const tls = await checkDatabaseConnectivity(connectionConfigFromSecret({ ...base, sslmode: 'require' }), { timeoutMs: 300 });
+      const tls = await checkDatabaseConnectivity(connectionConfigFromSecret({ ...base, sslmode: 'require' }), { timeoutMs: 1000 });
       expect(outcome(tls)).to.deep.equal(['dns:ok', 'tcp:ok', 'tls:Timeout', 'auth:Skipped', 'select1:Skipped']);
       expect(tls.totalLatencyMs).to.be.below(3000);
     } finally {
