@@ -16,6 +16,7 @@ import { SharedCauseReason, type SharedCauseResult } from '../api/diagnosis.js';
 export { SharedCauseReason, type SharedCauseResult } from '../api/diagnosis.js';
 
 export const MAX_NAMED_DEPLOYMENTS = 5;
+export const MAX_NAMED_PODS = 5;
 
 /** Other crash-looping Deployments of the namespace, by which of their revisions fail. */
 export interface NeighbourEvidence {
@@ -26,13 +27,15 @@ export interface NeighbourEvidence {
 }
 
 export interface SharedCauseInput {
-  /** Pod health of the target Deployment. */
-  readonly podHealth: Pick<PodHealth, 'byRevision'>;
+  /** Pod health of the target Deployment (its bounded pod list, when given, names the failing pods). */
+  readonly podHealth: Pick<PodHealth, 'byRevision'> & Partial<Pick<PodHealth, 'pods'>>;
   /** Other crash-looping Deployments of the namespace (names only: their revisions unknown, so no evidence). */
   readonly otherDeploymentsCrashLooping: readonly string[];
   /** The same neighbours by revision, when known. */
   readonly neighbours?: NeighbourEvidence;
   readonly databaseReachable?: boolean;
+  /** The database check's steps (the first failed one is named: step and reason code, never the error text). */
+  readonly databaseSteps?: readonly { readonly step: string; readonly ok: boolean; readonly reason?: string }[];
   /** A health signal breached before the newest rollout (the signal watcher's breach origin). */
   readonly signalsBreachedBeforeRollout?: boolean;
 }
@@ -54,7 +57,12 @@ export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {
     .sort((a, b) => b.revision - a.revision);
   if (olderCrashing.length > 0) {
     reasons.push('OlderRevisionsCrashing');
-    explanations.push(`older revision(s) ${olderCrashing.map((r) => r.revision).join(', ')} crash-loop too, so rolling back to them would not help`);
+    // Counts per revision, and the pods by name (Kubernetes object names only, at most MAX_NAMED_PODS).
+    const counts = olderCrashing.map((r) => `revision ${r.revision}: ${r.crashLooping} of ${r.pods} pod(s) crash-looping`).join(', ');
+    const older = new Set(olderCrashing.map((r) => r.revision));
+    const pods = (input.podHealth.pods ?? []).filter((p) => p.crashLooping && older.has(p.revision)).map((p) => p.name).sort();
+    const named = pods.length > 0 ? `; pods ${pods.slice(0, MAX_NAMED_PODS).join(', ')}${pods.length > MAX_NAMED_PODS ? ` and ${pods.length - MAX_NAMED_PODS} more` : ''}` : '';
+    explanations.push(`older revision(s) ${olderCrashing.map((r) => r.revision).join(', ')} crash-loop too, so rolling back to them would not help (${counts}${named})`);
   }
 
   const older = [...new Set(input.neighbours?.olderRevisionsFailing ?? [])];
@@ -65,7 +73,10 @@ export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {
 
   if (input.databaseReachable === false) {
     reasons.push('DatabaseUnreachable');
-    explanations.push('the database connectivity check failed');
+    const failed = input.databaseSteps?.find((st) => !st.ok);
+    const code = failed?.reason && /^[A-Za-z]{1,40}$/u.test(failed.reason) ? `: ${failed.reason}` : '';
+    const step = failed && /^[a-z0-9]{1,20}$/u.test(failed.step) ? ` (step ${failed.step}${code})` : '';
+    explanations.push(`the database connectivity check failed${step}, and rolling back the Deployment does not bring the database back`);
   }
 
   if (input.signalsBreachedBeforeRollout === true) {

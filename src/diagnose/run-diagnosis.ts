@@ -97,7 +97,7 @@ export async function runDiagnosis(
     checks.push({ name: 'rolloutHistory', ok: true, durationMs: 0 });
   }
   const sharedCause = target?.podHealth
-    ? detectSharedCause({ podHealth: target.podHealth, otherDeploymentsCrashLooping: otherCrashLooping, neighbours, databaseReachable: database?.connectivity?.reachable, signalsBreachedBeforeRollout: breachOriginOf(incident) === 'BeforeRollout' })
+    ? detectSharedCause({ podHealth: target.podHealth, otherDeploymentsCrashLooping: otherCrashLooping, neighbours, databaseReachable: database?.connectivity?.reachable, databaseSteps: database?.connectivity?.steps, signalsBreachedBeforeRollout: breachOriginOf(incident) === 'BeforeRollout' })
     : undefined;
   const baseProposal = proposeRemediation({
     runbook,
