@@ -35,6 +35,8 @@ import { IncidentClient } from './kube/incident-client.js';
 import type { KubeClients } from './kube/clients.js';
 import type { Logger } from './log.js';
 import { RunbookRemediator } from './remediate/remediator.js';
+import { FastRollback } from './remediate/fast-rollback.js';
+import { BlastRadiusLedger } from './decide/blast-radius.js';
 import type { Clock } from './runtime/clock.js';
 import { systemClock } from './runtime/clock.js';
 import { coordinationLeaseClient, LeaderElector } from './runtime/leader-election.js';
@@ -165,12 +167,15 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   // Health signals (Prometheus queries, HTTP probes): one evaluator for the watcher, the diagnosis and monitoring.
   const signalEvaluator = new SignalEvaluator({ config: config.signals, operatorNamespace: config.operatorNamespace, core: clients.core, clock });
   const evaluateSignals = incidentSignals(signalEvaluator);
+  // One ledger of granted blast-radius slots for the slow path and the detector's fast path (issue 17).
+  const rollbackLedger = new BlastRadiusLedger();
   const remediator = new RunbookRemediator({
     apps: clients.apps, core: clients.core, config, log, clock,
     namespaceLabels: (ns) => caches.namespaces.get(undefined, ns)?.metadata?.labels,
     incidents: () => caches.incidents.list(),
     gitops: new GitOpsSuspender(clients.custom),
     deployments: () => caches.deployments.list(),
+    ledger: rollbackLedger,
     statefulSets: () => caches.statefulSets?.list() ?? [],
     policies: caches.policies,
   });
@@ -198,7 +203,13 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     onBudgetExhausted: (namespace, deployment, now) => reportMassFailure({ incidents: incidentClient, caches, log }, namespace, deployment,
       `${config.rollbackBudget.max} per ${config.rollbackBudget.windowSeconds}s`, `mass-failure-${Math.floor(now.getTime() / 3_600_000)}`),
   });
-  const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log });
+  // Fast path (issue 17): decided from the cache, one patch, the Incident after; ROLLBACK_FAST_PATH=false turns deciding off
+  // (a record left by an earlier fast rollback still gets its Incident).
+  const fastRollback = new FastRollback({
+    apps: clients.apps, log, ledger: rollbackLedger, budget: config.rollbackBudget, failpoint: config.failpoint,
+    deployments: () => caches.deployments.list(), incidents: () => caches.incidents.list(),
+  });
+  const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log, fast: { actor: fastRollback, clock } });
   const signalWatcher = new SignalWatcher({ caches, incidents: incidentClient, config, log, clock, evaluator: signalEvaluator });
   const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock, signalsHealthy: signalWatcher.signalsHealthy });
 

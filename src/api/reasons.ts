@@ -182,6 +182,8 @@ export const Annotation = {
   rollbackHistory: 'runbook.dev/rollback-history',
   /** Written by the rollback patch itself: `<incident uid>/r<revision>` (restart-safe "already done"). */
   rolledBackBy: 'runbook.dev/rolled-back-by',
+  /** Written by the fast path's rollback patch (issue 17): JSON record of the rollback and the Incident opened after it. */
+  fastRollback: 'runbook.dev/fast-rollback',
   revision: 'deployment.kubernetes.io/revision',
   alertFingerprint: 'runbook.dev/alert-fingerprint',
   alertLastSeen: 'runbook.dev/alert-last-seen',

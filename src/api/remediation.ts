@@ -108,6 +108,8 @@ export interface RemediationStatus extends QueryTerminationStatus {
   gitops?: GitOpsSuspensionStatus;
   /** Rollback of a Helm-managed Deployment (opted in): why it is drift. */
   drift?: string;
+  /** Rollback decided from the cache and patched before this Incident was opened (ROLLBACK_FAST_PATH); the Deployment's runbook.dev/fast-rollback annotation is its record. */
+  fastPath?: boolean;
   /** Rollback of a GitOps- or Helm-owned Deployment: the strategy and which setting chose it. */
   ownerStrategy?: OwnerStrategyStatus;
   /** Rollback of a StatefulSet target: the ControllerRevisions and the pods restarted. */

@@ -30,6 +30,7 @@ import { otherCrashLoopingDeployments, snapshotTarget } from './target-snapshot.
 import { neighbourEvidence } from './neighbour-evidence.js';
 import { snapshotStatefulSet, targetFound } from './statefulset-snapshot.js';
 import { maintenanceStep } from './maintenance-step.js';
+import { adoptFastRollback, afterFastDiagnosis, fastDiagnosisTarget } from './fast-rollback-step.js';
 import { errorMessage } from '../decide/errors.js';
 
 export interface IncidentReconcilerDeps {
@@ -79,6 +80,8 @@ export class IncidentReconciler {
     openIncident(ctx, this.d.escalator, { acknowledgeMinutes: this.d.config.acknowledgeMinutes, responseMinutes: this.d.config.responseMinutes });
     applyAcknowledgement(ctx);
     if (await this.gather(ctx) === 'cache-behind') return { requeueAfterMs: 500 };
+    // Opened after a fast rollback (issue 17): record the rollback done, never repeat it.
+    if (adoptFastRollback(ctx) === 'cache-behind') return { requeueAfterMs: 200 };
     advancePhase(ctx, this.phaseSettings()); // Pending → Diagnosing
     await this.diagnose(ctx);
     await this.checkDatabaseWhileMonitoring(ctx);
@@ -145,7 +148,7 @@ export class IncidentReconciler {
     if (ctx.diagnosis && ctx.diagnosis.generation === (ctx.generation ?? 0)) return;
     const others = ctx.targetName ? otherCrashLoopingDeployments(this.d.caches, ctx.namespace, ctx.targetName, this.d.config.crashLoopRestartThreshold) : [];
     const neighbours = neighbourEvidence(this.d.caches, ctx.namespace, others, this.d.config.crashLoopRestartThreshold);
-    const diagnosis = await this.d.diagnose(ctx.incident, ctx.target, others, neighbours);
+    const diagnosis = afterFastDiagnosis(ctx, await this.d.diagnose(ctx.incident, fastDiagnosisTarget(ctx), others, neighbours));
     ctx.diagnosis = diagnosis;
     ctx.status.diagnosis = diagnosis;
     condition(ctx, { type: ConditionType.Diagnosed, status: 'True', reason: Reason.DiagnosisComplete, message: diagnosis.summary });

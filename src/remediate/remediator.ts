@@ -50,6 +50,8 @@ export interface RemediatorDeps {
   gitops?: GitOpsSuspender;
   /** Every Deployment in the caches (the blast-radius budget counts their rollback-history annotations). */
   deployments?: () => readonly KubeDeployment[];
+  /** Blast-radius slots granted in this process, shared with the crash-loop detector's fast path (issue 17). */
+  ledger?: BlastRadiusLedger;
   /** Every StatefulSet in the caches (their rollbacks count against the same budget). */
   statefulSets?: () => readonly KubeStatefulSet[];
   /** EscalationPolicies (their spec.ownerRollback chooses an owner's rollback strategy per policy). */
@@ -60,10 +62,11 @@ const done = (record: RemediationStatus): RemediationStep => ({ record });
 
 export class RunbookRemediator implements Remediator {
   private readonly terminator: Remediator;
-  private readonly ledger = new BlastRadiusLedger();
+  private readonly ledger: BlastRadiusLedger;
   private readonly statefulSets: StatefulSetRollback;
 
   constructor(private readonly d: RemediatorDeps) {
+    this.ledger = d.ledger ?? new BlastRadiusLedger();
     this.statefulSets = new StatefulSetRollback({ ...d, budget: (now) => this.blastRadius(now), reserve: (key, now) => this.ledger.reserve(key, now) });
     this.terminator = d.terminator ?? new QueryTerminator({ core: d.core, config: d.config, log: d.log, clock: d.clock, namespaceLabels: d.namespaceLabels, incidents: d.incidents });
   }

@@ -28,7 +28,8 @@ describe('remediate: crash-loop rollback (operator process)', function () {
   before(async () => {
     ns = await createTestNamespace('rem-rollback');
     nsNoOptIn = await createTestNamespace('rem-noopt');
-    op = startOperatorProcess({ namespaces: [ns, nsNoOptIn] });
+    // The slow path (Incident → diagnosis → intent → patch), whose record this suite checks; the fast path is fast-rollback.test.ts.
+    op = startOperatorProcess({ namespaces: [ns, nsNoOptIn], env: { ROLLBACK_FAST_PATH: 'false' } });
     await op.waitForLog(/leading: workers started/, 60_000);
   });
 

@@ -1,0 +1,72 @@
+/**
+ * The fast path's side effect (issue 17): ONE JSON patch of the Deployment — the rollback plan's `test` on
+ * resourceVersion, the template, and the annotations that are its record (rollback-history, rolled-back-by
+ * `fast:<incident>/r<to>`, runbook.dev/fast-rollback). The blast-radius slot is reserved in the slow path's
+ * ledger before the patch. A failed test is told apart: the fresh Deployment already carries this record (an
+ * earlier try landed: never patch again), or something else changed it (the slow path decides).
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { Incident } from '../api/incident.js';
+import type { Failpoint } from '../config.js';
+import { BlastRadiusLedger, decideBlastRadius, type BlastRadiusBudget } from '../decide/blast-radius.js';
+import { currentFastRecord, fastMarker, withFastRecord, type FastRollbackRecord, type PatchPlan } from '../decide/fast-rollback.js';
+import type { KubeDeployment } from '../decide/kube-types.js';
+import { parseRollbackHistory, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
+import { parseTime } from '../decide/time.js';
+import type { Logger } from '../log.js';
+import type { FastActOutcome, FastRollbackActor } from '../ports/fast-rollback.js';
+import { isPermanent, statusCode } from '../runtime/kube-errors.js';
+import { applyRollbackPatch, withRollbackRecord } from './rollback-executor.js';
+
+export interface FastRollbackDeps {
+  apps: k8s.AppsV1Api;
+  log: Logger;
+  /** Shared with the slow path's remediator: slots granted by either count for both. */
+  ledger: BlastRadiusLedger;
+  budget: BlastRadiusBudget;
+  deployments: () => readonly KubeDeployment[];
+  incidents: () => readonly Incident[];
+  failpoint?: Failpoint;
+  onRollback?(namespace: string, deployment: string, fromRevision: number, toRevision: number): void;
+}
+
+export class FastRollback implements FastRollbackActor {
+  constructor(private readonly d: FastRollbackDeps) {}
+
+  budget(now: Date): { allowed: boolean; message?: string } {
+    const annotated = new Map<string, Date[]>();
+    for (const dep of this.d.deployments()) {
+      const h = parseRollbackHistory(dep.metadata?.annotations?.[ROLLBACK_HISTORY_ANNOTATION]);
+      if (h.length > 0) annotated.set(`${dep.metadata?.namespace}/${dep.metadata?.name}`, h);
+    }
+    const intended = new Map<string, Date[]>();
+    for (const i of this.d.incidents()) {
+      const r = i.status?.remediation;
+      const at = r?.state === 'Intended' && r.action === 'Rollback' ? parseTime(r.intendedAt) : undefined;
+      if (at && i.spec.target?.name) intended.set(`${i.metadata.namespace}/${i.spec.target.name}`, [at]);
+    }
+    const b = decideBlastRadius({ now, budget: this.d.budget, annotated, intended, reserved: this.d.ledger.snapshot(now, this.d.budget.windowSeconds) });
+    return b.allowed ? { allowed: true } : { allowed: false, message: b.message };
+  }
+
+  async act(deployment: KubeDeployment, plan: PatchPlan, record: FastRollbackRecord, now: Date): Promise<FastActOutcome> {
+    const ns = deployment.metadata?.namespace ?? '';
+    const name = deployment.metadata?.name ?? '';
+    this.d.ledger.reserve(`${ns}/${name}`, now);
+    const patch = withFastRecord(withRollbackRecord(plan, deployment, fastMarker(record.incident), now), record);
+    const outcome = await applyRollbackPatch(this.d.apps, ns, name, patch);
+    if (outcome.ok) {
+      this.d.onRollback?.(ns, name, plan.fromRevision, plan.toRevision);
+      this.d.log.info('rolled back (fast path)', { deployment: `${ns}/${name}`, from: plan.fromRevision, to: plan.toRevision, incident: record.incident });
+      if (this.d.failpoint === 'exit-after-fast-rollback-patch') process.kill(process.pid, 'SIGKILL');
+      return { kind: 'patched' };
+    }
+    if (outcome.conflict) {
+      const fresh = (await this.d.apps.readNamespacedDeployment({ name, namespace: ns })) as KubeDeployment;
+      if (currentFastRecord(fresh)?.incident === record.incident) return { kind: 'landed-before' };
+      return { kind: 'fallback', message: outcome.message };
+    }
+    if (outcome.error !== undefined && isPermanent(outcome.error)) return { kind: 'fallback', message: `patch rejected (HTTP ${statusCode(outcome.error) ?? 'error'})` };
+    throw new Error(`fast rollback of ${ns}/${name}: ${outcome.message}`); // retried: the next try re-decides from the cache
+  }
+}
