@@ -57,7 +57,8 @@ export function ownerRollbackProblems(value: unknown): string[] {
   const problems: string[] = [];
   for (const [key, v] of Object.entries(value)) {
     const allowed: readonly string[] | undefined = key in OWNER_ROLLBACK_FIELDS ? OWNER_ROLLBACK_FIELDS[key as OwnerRollbackField] : undefined; // eslint-disable-line @typescript-eslint/no-unsafe-type-assertion -- checked by `in` on the same object
-    if (!allowed) problems.push(`ownerRollback.${key} is not a known field (argoCD, flux, helm)`);
+    // An unknown key is free text: named by position only (EscalationPolicyValid names fields, never values).
+    if (!allowed) problems.push('ownerRollback has an unknown field (known: argoCD, flux, helm)');
     else if (typeof v !== 'string' || !allowed.includes(v)) problems.push(`ownerRollback.${key} must be ${allowed.join(' or ')}`);
   }
   return problems;

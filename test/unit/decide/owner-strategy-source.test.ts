@@ -79,9 +79,9 @@ describe('decide/owner-strategy-source', () => {
     expect(ownerRollbackProblems(undefined)).to.deep.equal([]);
     expect(ownerRollbackProblems({ argoCD: 'SuspendAutoSync', flux: 'Suspend', helm: 'PatchDeployment' })).to.deep.equal([]);
     expect(ownerRollbackProblems('Instruct')).to.deep.equal(['ownerRollback must be an object']);
-    expect(ownerRollbackProblems({ argoCD: 'Suspend', flux: 'SuspendAutoSync', helm: 1, argo: 'Instruct' })).to.deep.equal([
+    expect(ownerRollbackProblems({ argoCD: 'Suspend', flux: 'SuspendAutoSync', helm: 1, 'CANARY-5e1f0a9b7c': 'Instruct' })).to.deep.equal([
       'ownerRollback.argoCD must be Instruct or SuspendAutoSync', 'ownerRollback.flux must be Instruct or Suspend',
-      'ownerRollback.helm must be Instruct or PatchDeployment', 'ownerRollback.argo is not a known field (argoCD, flux, helm)',
+      'ownerRollback.helm must be Instruct or PatchDeployment', 'ownerRollback has an unknown field (known: argoCD, flux, helm)',
     ]);
     const spec = { ...defaultEscalationPolicy(), ownerRollback: { flux: 'Delete' } };
     // @ts-expect-error -- an invalid value, as a policy that did not pass the API server could hold
