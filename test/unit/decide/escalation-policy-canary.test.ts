@@ -47,6 +47,8 @@ const positions: [string, (p: Mutable, v: string) => void][] = [
   ['severityRules[0].severity', (p, v) => { rule(p).severity = v; }],
   ['severityRules[0].tierOnOpen', (p, v) => { rule(p).tierOnOpen = v; }],
   ['severityRules[0].repeatMinutes', (p, v) => { rule(p).repeatMinutes = v; }],
+  ['ownerRollback.argoCD', (p, v) => { p.ownerRollback = { argoCD: v }; }],
+  ['ownerRollback.<key>', (p, v) => { p.ownerRollback = { [v]: 'Instruct' }; }],
   ['calendar.timeZone', (p, v) => { cal(p).timeZone = v; }],
   ['calendar.days', (p, v) => { cal(p).days = ['Mon', v]; }],
   ['calendar.start', (p, v) => { cal(p).start = v; }],
