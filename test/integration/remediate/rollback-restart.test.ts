@@ -15,7 +15,11 @@ import {
 
 const V1 = 'example.test/api:1.0.0';
 const V2 = 'example.test/api:2.0.0';
-const LEASE_ENV = { LEASE_DURATION_MS: '3000', LEASE_RENEW_DEADLINE_MS: '2000', LEASE_RETRY_PERIOD_MS: '500' };
+/**
+ * A SIGKILLed leader does not release the Lease: short enough for a quick takeover, long enough that a busy leader's
+ * renewals survive a loaded machine (a 2 s renew deadline could make the leader step down and exit mid-test).
+ */
+const LEASE_ENV = { LEASE_DURATION_MS: '8000', LEASE_RENEW_DEADLINE_MS: '6000', LEASE_RETRY_PERIOD_MS: '500' };
 
 describe('remediate: operator killed between intent and patch', function () {
   let ns: string;
