@@ -5,7 +5,7 @@
  * API calls made by a plain script for the ratio. The operator runs in this process with its clients on a
  * counting KubeConfig (bench/api-call-counter.ts), so "the same calls" are the ones it was seen making:
  * per Incident the create, its status writes with the operator's own status body, its Events with the
- * operator's reasons and messages, and the live target reads — at the same concurrency.
+ * operator's reasons and messages, and the live target reads — at the same concurrency, all creates first.
  *
  * Env: LOAD_INCIDENTS=500, LOAD_CONCURRENCY=16 (the bench's create concurrency and the operator's WORKERS).
  */
@@ -133,20 +133,27 @@ async function main(): Promise<void> {
     const writesPer = Math.max(1, Math.round(writes / N));
     const targetReadsPer = Math.round((calls['GET deployments/{name}'] ?? 0) / N);
 
-    // The same API calls by a plain script, same concurrency, no watch, no cache, no decisions.
+    // The same API calls by a plain script, same concurrency, no watch, no cache, no decisions — and the same
+    // shape of load: all created first, then each one's reads, status writes (the operator's own status body)
+    // and Events. Its per-Incident time is create sent → its last status write answered.
+    const plainSent = new Map<string, number>();
+    const plainRv = new Map<string, string | undefined>();
     const plainDone = new Map<string, number>();
     const p0 = performance.now();
     await pool(names, C, async (name) => {
-      const start = performance.now();
+      plainSent.set(name, performance.now());
       // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the created object
-      let obj = (await custom.createNamespacedCustomObject({ group: G, version: V, namespace: plainNs, plural: 'incidents', body: incident(plainNs, name) })) as Created;
+      plainRv.set(name, ((await custom.createNamespacedCustomObject({ group: G, version: V, namespace: plainNs, plural: 'incidents', body: incident(plainNs, name) })) as Created).metadata.resourceVersion);
+    });
+    await pool(names, C, async (name) => {
       for (let r = 0; r < targetReadsPer; r++) await apps.readNamespacedDeployment({ name: 'api', namespace: ns });
       const status = finalStatus.get(name) ?? { phase: 'Diagnosing' };
+      let resourceVersion = plainRv.get(name);
       for (let w = 0; w < writesPer; w++) {
         // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the written object
-        obj = (await custom.replaceNamespacedCustomObjectStatus({ group: G, version: V, namespace: plainNs, plural: 'incidents', name, body: { ...incident(plainNs, name), metadata: { name, namespace: plainNs, resourceVersion: obj.metadata.resourceVersion }, status } })) as Created;
+        resourceVersion = ((await custom.replaceNamespacedCustomObjectStatus({ group: G, version: V, namespace: plainNs, plural: 'incidents', name, body: { ...incident(plainNs, name), metadata: { name, namespace: plainNs, resourceVersion }, status } })) as Created).metadata.resourceVersion;
       }
-      plainDone.set(name, performance.now() - start);
+      plainDone.set(name, performance.now() - plainSent.get(name)!);
       for (const [i, e] of (events.get(name) ?? []).entries()) {
         await core.createNamespacedEvent({ namespace: plainNs, body: {
           metadata: { name: `${name}.plain-${i}`, namespace: plainNs },

@@ -57,7 +57,7 @@ function deployment(ns: string, name: string, image: string, crash: boolean): k8
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
       template: {
         metadata: { labels: { app: name, ...(crash ? { 'chaos.runbook.dev/crashloop': 'true' } : {}) } },
-        spec: { containers: [{ name: 'app', image }], tolerations: [{ key: BENCH_TAINT, operator: 'Exists', effect: 'NoSchedule' }] },
+        spec: { containers: [{ name: 'app', image }], tolerations: [{ key: BENCH_TAINT, operator: 'Exists', effect: 'NoSchedule' }], nodeSelector: { [BENCH_TAINT]: 'true' } },
       },
     },
   };
@@ -111,11 +111,14 @@ async function runScale(kc: k8s.KubeConfig, n: number): Promise<void> {
 }
 
 async function measureScale(kc: k8s.KubeConfig, core: k8s.CoreV1Api, apps: k8s.AppsV1Api, ns: string, n: number): Promise<void> {
-  const nodes = ensureNodeCapacity(n * replicas * 1.3 + 100);
-  // The added nodes are the bench's alone: tainted, and only the bench's pods tolerate it, so other
-  // engineers' test pods stay where they were and removing the nodes afterwards never touches them.
+  // Capacity beyond the shared nodes' (their pods do not count: the bench's pods select the added nodes).
+  const shared = (await core.listNode()).items.filter((x) => !x.spec?.taints?.some((t) => t.key === BENCH_TAINT)).reduce((a, x) => a + Number(x.status?.allocatable?.pods ?? 0), 0);
+  const nodes = ensureNodeCapacity(n * replicas * 1.3 + 100 + shared);
+  // The added nodes are the bench's alone: tainted (only the bench's pods tolerate it) and labelled (the
+  // bench's pods select it), so the bench never fills the shared nodes other engineers' test pods need, and
+  // removing the added nodes afterwards never touches their pods.
   for (const name of await addedNodes(core)) {
-    await core.patchNode({ name, body: { spec: { taints: [{ key: BENCH_TAINT, value: 'true', effect: 'NoSchedule' }] } } }, mergePatch());
+    await core.patchNode({ name, body: { metadata: { labels: { [BENCH_TAINT]: 'true' } }, spec: { taints: [{ key: BENCH_TAINT, value: 'true', effect: 'NoSchedule' }] } } }, mergePatch());
   }
   console.log(`[bench] ${nodes} simulated nodes; load average ${load().join(' ')}`);
   const names = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
