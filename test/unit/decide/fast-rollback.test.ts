@@ -45,12 +45,13 @@ function input(over: Partial<FastRollbackInput> = {}, deployment: KubeDeployment
 
 /** The annotations the fast patch writes, applied to the Deployment (template optionally left as it was: a stale cache). */
 function applyPatch(d: KubeDeployment, ops: readonly JsonPatchOp[], applyTemplate: boolean): KubeDeployment {
-  const next = structuredClone(d);
-  for (const op of ops) {
-    if (op.path === '/metadata/annotations' && op.op !== 'test') next.metadata = { ...next.metadata, annotations: structuredClone(op.value) as Record<string, string> };
-    if (op.path === '/spec/template' && op.op !== 'test' && applyTemplate) next.spec = { ...next.spec!, template: structuredClone(op.value) as KubeDeployment['spec'] extends { template: infer T } ? T : never };
-  }
-  return next;
+  const annotations = ops.find((op) => op.path === '/metadata/annotations' && op.op !== 'test')?.value as Record<string, string> | undefined;
+  const template = ops.find((op) => op.path === '/spec/template' && op.op !== 'test')?.value as NonNullable<KubeDeployment['spec']>['template'] | undefined;
+  return {
+    ...d,
+    metadata: { ...d.metadata, ...(annotations ? { annotations: structuredClone(annotations) } : {}) },
+    spec: { ...d.spec!, ...(applyTemplate && template ? { template: structuredClone(template) } : {}) },
+  };
 }
 
 /** The whole patch as the adapter (src/remediate/fast-rollback.ts) sends it: rollback record, then the fast record. */
@@ -159,8 +160,7 @@ describe('decide: fast rollback', () => {
       expect(pendingFastIncident(patched, (n) => n === record.incident, NOW)).to.equal(undefined);
     });
     it('a later rollback by the slow path (rolled-back-by of an Incident uid) makes the record history', () => {
-      const later = structuredClone(patched);
-      later.metadata!.annotations!['runbook.dev/rolled-back-by'] = 'c0ffee-uid/r3';
+      const later: KubeDeployment = { ...patched, metadata: { ...patched.metadata, annotations: { ...patched.metadata?.annotations, 'runbook.dev/rolled-back-by': 'c0ffee-uid/r3' } } };
       expect(currentFastRecord(later)).to.equal(undefined);
       expect(pendingFastIncident(later, () => false, NOW)).to.equal(undefined);
     });
