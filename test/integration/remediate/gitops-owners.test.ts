@@ -6,8 +6,8 @@
  * A simulated self-heal re-applies the bad template right after the rollback: the operator escalates, once.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
-import { createTestNamespace, deleteNamespace, getJson, kubectl, repoRoot, waitFor } from '../../harness/cluster.js';
+import { createTestNamespace, deleteNamespace, getJson, kubectl, waitFor } from '../../harness/cluster.js';
+import { application, applyJson as apply, argoOwned, grantGitOpsRbac, installGitOpsCrds, revokeGitOpsRbac } from '../../harness/gitops-owners.js';
 import { startOperatorProcess, stopOperators, type OperatorProcess } from '../../harness/operator-process.js';
 import {
   applyDeployment, badRollout, createIncident, getDeployment, getIncident, imageOf, sleep, summariseIncident,
@@ -19,43 +19,14 @@ const BAD = 'example.test/api:2.0.0';
 const RBAC_NAME = 'incident-operator-gitops-owners-test';
 const CONSENT = { 'runbook.dev/remediation': 'enabled' };
 
-function rbacYaml(): string {
-  return JSON.stringify({
-    apiVersion: 'v1', kind: 'List', items: [
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: RBAC_NAME },
-        rules: [{ apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'patch'] },
-          { apiGroups: ['kustomize.toolkit.fluxcd.io'], resources: ['kustomizations'], verbs: ['get', 'patch'] }] },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: RBAC_NAME },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RBAC_NAME },
-        subjects: [{ kind: 'ServiceAccount', name: 'incident-operator', namespace: 'incident-operator-system' }] },
-    ],
-  });
-}
-
-async function apply(json: unknown): Promise<void> {
-  const r = await kubectl(['apply', '-f', '-'], { input: JSON.stringify(json) });
-  if (r.code !== 0) throw new Error(r.stderr);
-}
-
-async function application(ns: string, name: string, automated: Json, history: Json[] = []): Promise<void> {
-  await apply({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace: ns }, spec: { syncPolicy: { automated } }, status: { history } });
-}
-
-const argoOwned = (app: string, ns: string, name: string) => ({ 'argocd.argoproj.io/tracking-id': `${app}:apps/Deployment:${ns}/${name}` });
-
 describe('remediate: rollback by manifest owner (Argo CD, Flux) and maintenance windows (operator process)', function () {
   const ns = { argo: '', instruct: '', suspend: '', flux: '', selfHeal: '', window: '' };
   let op: OperatorProcess;
   let failed = false;
 
   before(async () => {
-    for (const f of ['argocd-application.yaml', 'flux-kustomization.yaml']) {
-      const r = await kubectl(['apply', '-f', join(repoRoot, 'test/fixtures/crds', f)]);
-      expect(r.code, r.stderr).to.equal(0);
-    }
-    await kubectl(['wait', '--for=condition=Established', 'crd/applications.argoproj.io', 'crd/kustomizations.kustomize.toolkit.fluxcd.io', '--timeout=30s']);
-    const r = await kubectl(['apply', '-f', '-'], { input: rbacYaml() });
-    expect(r.code, r.stderr).to.equal(0);
+    await installGitOpsCrds();
+    await grantGitOpsRbac(RBAC_NAME, ['applications', 'kustomizations']);
     ns.argo = await createTestNamespace('own-argocd');
     ns.instruct = await createTestNamespace('own-instruct', CONSENT);
     ns.suspend = await createTestNamespace('own-suspend', CONSENT);
@@ -71,7 +42,7 @@ describe('remediate: rollback by manifest owner (Argo CD, Flux) and maintenance 
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
     await stopOperators([op], failed, 80);
-    await kubectl(['delete', 'clusterrolebinding,clusterrole', RBAC_NAME, '--ignore-not-found']);
+    await revokeGitOpsRbac(RBAC_NAME);
     for (const n of Object.values(ns)) if (n) await deleteNamespace(n);
   });
 
