@@ -20,6 +20,12 @@ import { signalsAnnotation } from '../../harness/signal-fixtures.js';
 const V1 = 'example.test/api:1.0.0';
 const V2 = 'example.test/api:2.0.0';
 const MONITOR_WINDOW_SECONDS = 4;
+/**
+ * Only a revision this recent is rolled back on a breach. The first test needs its breach (exporter switch, scrapes,
+ * rate over 3 s, two evaluations) seen inside it even on a loaded machine (10 s raced that: OutsideRolloutWindow,
+ * no Incident); the second waits for revision 1 to age past it.
+ */
+const ROLLOUT_WINDOW_SECONDS = 30;
 
 /** The operator's `signals evaluated` debug lines for one Deployment, in order. */
 function evaluations(op: OperatorProcess, key: string): { evaluation: number; summary: string }[] {
@@ -44,7 +50,7 @@ describe('signals: metric-triggered rollback (real Prometheus, operator process)
     op = startOperatorProcess({
       namespaces: [ns, nsBefore],
       env: {
-        PROMETHEUS_URL: prom.url, SIGNAL_INTERVAL_MS: '1000', SIGNAL_CONSECUTIVE_BREACHES: '2', SIGNAL_ROLLOUT_WINDOW_SECONDS: '10',
+        PROMETHEUS_URL: prom.url, SIGNAL_INTERVAL_MS: '1000', SIGNAL_CONSECUTIVE_BREACHES: '2', SIGNAL_ROLLOUT_WINDOW_SECONDS: String(ROLLOUT_WINDOW_SECONDS),
         MONITOR_WINDOW_SECONDS: String(MONITOR_WINDOW_SECONDS), HEALTHY_STABLE_WINDOW_SECONDS: '2', SYMPTOMS_REQUIRE_SIGNALS: 'true',
       },
     });
@@ -70,7 +76,9 @@ describe('signals: metric-triggered rollback (real Prometheus, operator process)
     await waitForLastKnownGood(ns, name, 1, 60_000); // recorded only once the signals are healthy too
 
     await applyDeployment({ name, namespace: ns, image: V2, replicas: 2, labels: { ...OPT_IN }, annotations });
-    await waitForHealthy(ns, name, V2); // pods Ready: readiness alone sees nothing wrong
+    // No wait for revision 2 to look healthy: on a loaded machine the watcher can roll it back before a poll sees its
+    // pods Ready (then that wait never ends). Its diagnosis below says readiness saw nothing wrong instead.
+    await waitForRevision(ns, name, 2);
     const incident = await waitFor('the signal watcher opens an Incident', async () => (await listIncidents(ns, `runbook.dev/deployment=${name}`))[0], 60_000, 300);
     expect(incident.metadata.name).to.equal('signal-api-r2');
     expect(incident.metadata.labels['runbook.dev/created-by']).to.equal('signal-watcher');
@@ -93,6 +101,8 @@ describe('signals: metric-triggered rollback (real Prometheus, operator process)
     const types = timelineTypes(resolved);
     expect(orderedIndices(types, ['Detected', 'Diagnosed', 'RollbackIntended', 'PhaseMonitoring', 'PhaseResolved'])).to.not.include(-1);
 
+    // Readiness alone saw nothing wrong: no crash-looping pod when it was diagnosed.
+    expect(resolved.status.diagnosis.pods.crashLoopingPods, JSON.stringify(resolved.status.diagnosis.pods)).to.equal(0);
     // The diagnosis recorded the breach with numbers only.
     const d = resolved.status.diagnosis.signals.verdicts[0];
     expect(d).to.include({ name: 'error-ratio', verdict: 'Breaching', threshold: 0.05, comparison: '>', source: 'Prometheus' });
@@ -121,7 +131,7 @@ describe('signals: metric-triggered rollback (real Prometheus, operator process)
     await waitForLastKnownGood(nsBefore, name, 1, 60_000);
     // Revision 1 has been out longer than the rollout window: its breach is no rollout's.
     const rs1At = Date.parse((await getDeployment(nsBefore, name)).metadata.creationTimestamp);
-    await waitFor('revision 1 older than the 10 s rollout window', () => Date.now() - rs1At > 11_000, 30_000, 500);
+    await waitFor(`revision 1 older than the ${ROLLOUT_WINDOW_SECONDS} s rollout window`, () => Date.now() - rs1At > (ROLLOUT_WINDOW_SECONDS + 1) * 1000, (ROLLOUT_WINDOW_SECONDS + 30) * 1000, 500);
     await exporter.setModes(nsBefore, name, { [V1]: 'bad' }); // a dependency fails: revision 1 now serves 5xx
     await waitFor('the watcher sees revision 1 breaching', () => evaluations(op, `${nsBefore}/${name}`).filter((e) => e.summary.includes('Breaching')).length >= 3, 30_000, 300);
     expect(await listIncidents(nsBefore), 'outside the rollout window: no Incident').to.deep.equal([]);
