@@ -116,7 +116,7 @@ export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
       return {
         action: 'Refuse', reason: Reason.RollbackOwnedByGitOps,
         message: `not rolling back: ${owner.message} (${owner.evidence}); a patch would be reverted by auto-sync/self-heal. To ${what}: ${to}. ` +
-          `Or opt in to ROLLBACK_ARGOCD=SuspendAutoSync to let the operator suspend auto-sync of ${app} while it rolls back`,
+          `Or opt in (EscalationPolicy spec.ownerRollback.argoCD: SuspendAutoSync, or ROLLBACK_ARGOCD=SuspendAutoSync) to let the operator suspend auto-sync of ${app} while it rolls back`,
       };
     }
     case 'FluxKustomization':
@@ -128,7 +128,7 @@ export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
         action: 'Refuse', reason: Reason.RollbackOwnedByGitOps,
         message: `not rolling back: ${owner.message} (${owner.evidence}); a patch would be reverted at its next reconciliation. To ${what}: ` +
           `revert the change in its source (Git or chart version), or suspend it (flux suspend ${kind} ${owner.name ?? '<name>'} -n ${owner.namespace}) and roll back. ` +
-          'Or opt in to ROLLBACK_FLUX=Suspend to let the operator suspend it while it rolls back',
+          'Or opt in (EscalationPolicy spec.ownerRollback.flux: Suspend, or ROLLBACK_FLUX=Suspend) to let the operator suspend it while it rolls back',
       };
     }
     case 'Helm': {
@@ -140,7 +140,7 @@ export function decideOwnerStrategy(input: OwnerStrategyInput): OwnerStrategy {
         action: 'Refuse', reason: Reason.RollbackOwnedByHelm,
         message: `not rolling back: ${owner.message} (${owner.evidence}); patching it would be drift. To ${what}: ` +
           `helm rollback ${release} -n ${owner.namespace} (the previous release revision; see helm history ${release} -n ${owner.namespace}). ` +
-          'Or opt in to ROLLBACK_HELM=PatchDeployment to let the operator patch the Deployment',
+          'Or opt in (EscalationPolicy spec.ownerRollback.helm: PatchDeployment, or ROLLBACK_HELM=PatchDeployment) to let the operator patch the Deployment',
       };
     }
   }
