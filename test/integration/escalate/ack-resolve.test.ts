@@ -15,7 +15,11 @@ import {
   tearDownEscalationSuite,
 } from '../../harness/escalation.js';
 
-const ACK_SECONDS = 15;
+/**
+ * Between the Incident's creation and the ack come the tier-1 page, a kubectl read and the plugin's own start
+ * (tsx, 3-5 s at load 15): 30 s keeps the ack before the deadline on a loaded machine (15 s left a few seconds).
+ */
+const ACK_SECONDS = 30;
 
 describe('escalate: acknowledge and resolve with kubectl incident (operator process)', function () {
   let ns: string;
