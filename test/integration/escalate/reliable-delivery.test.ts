@@ -29,8 +29,9 @@ describe('escalate: reliable delivery through the status outbox (operator proces
       namespaces: [ns], leaseName,
       env: {
         PAGERDUTY_EVENTS_URL: receivers.pagerduty.url('/v2/enqueue'),
-        // A restarted pod gets a new identity: let it take over the dead leader's lease quickly.
-        LEASE_DURATION_MS: '4000', LEASE_RENEW_DEADLINE_MS: '3000', LEASE_RETRY_PERIOD_MS: '500',
+        // A restarted pod gets a new identity: let it take over the dead leader's lease quickly (but a 3 s renew
+        // deadline could make a busy leader on a loaded machine step down and exit mid-test).
+        LEASE_DURATION_MS: '8000', LEASE_RENEW_DEADLINE_MS: '6000', LEASE_RETRY_PERIOD_MS: '500',
       },
     });
     ops.push(op);
