@@ -51,7 +51,7 @@ export class CrashLoopDetector {
     if (!deployment) return;
     const now = this.d.fast?.clock.now();
     // Killed after a fast rollback's patch, before its Incident: open it from the record, never patch again.
-    const pending = now ? pendingFastIncident(deployment, (n) => !!this.d.caches.incidents.get(namespace, n), now) : undefined;
+    const pending = now ? pendingFastIncident(deployment, (n) => this.opened.has(`${namespace}/${n}`) || !!this.d.caches.incidents.get(namespace, n), now) : undefined;
     if (pending) return this.create(fastIncident(namespace, name, pending));
     const owned = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name));
     const replicaSets = owned.map((o) => o.replicaSet);
