@@ -54,7 +54,10 @@ describe('controllers: operator resilience (operator processes)', function () {
   describe('SIGKILL mid-reconcile', () => {
     it('a restarted operator brings the incident to Resolved without duplicated timeline entries', async () => {
       const leaseName = `${ns}-kill`;
-      const first = start({ leaseName, env: SHORT_LEASE });
+      // A 10 s monitoring window: the first status write is seen (and the process killed) well before the incident
+      // could resolve, even when one kubectl read takes seconds (with the harness's 3 s a slow read saw Resolved).
+      const env = { ...SHORT_LEASE, MONITOR_WINDOW_SECONDS: '10' };
+      const first = start({ leaseName, env });
       await first.waitForLog(/leading: workers started/);
       await createIncident({ name: 'killed-mid', namespace: ns, target: TARGET, severity: 'P2' });
       // Kill as soon as the first status write is visible: the reconcile is still recording its Events.
@@ -65,7 +68,7 @@ describe('controllers: operator resilience (operator processes)', function () {
       expect(await first.kill('SIGKILL')).to.not.equal(0);
       expect(seen.status.phase, 'killed before the incident resolved').to.not.equal('Resolved');
 
-      const second = start({ leaseName, env: SHORT_LEASE });
+      const second = start({ leaseName, env });
       const inc = await waitForIncidentPhase(ns, 'killed-mid', 'Resolved', 90_000);
       expect(logRecords(second, 'leading: workers started')).to.have.length(1);
       expect(statusWrites(second, 'killed-mid').length, 'the restarted operator finished it').to.be.at.least(1);
