@@ -19,6 +19,7 @@ import { buildEscalator, buildRoutes } from './escalate/wiring.js';
 import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-log.js';
 import { CrashLoopDetector } from './controllers/crashloop-detector.js';
 import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder.js';
+import { StatefulSetCrashLoopDetector } from './controllers/statefulset-crashloop-detector.js';
 import { SignalWatcher } from './controllers/signal-watcher.js';
 import { SignalEvaluator } from './signals/signal-evaluator.js';
 import { incidentSignals } from './signals/incident-signals.js';
@@ -158,7 +159,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const crashLoopQueue = new WorkQueue(queueOpts('crashloop'));
   const healthyQueue = new WorkQueue(queueOpts('healthy-revision'));
   const signalQueue = new WorkQueue(queueOpts('signals'));
-  const queues = [incidentQueue, crashLoopQueue, healthyQueue, signalQueue];
+  const stsCrashLoopQueue = new WorkQueue(queueOpts('crashloop-statefulset'));
+  const queues = [incidentQueue, crashLoopQueue, healthyQueue, signalQueue, stsCrashLoopQueue];
 
   const incidentLog = opts.onStatusWritten === undefined && config.incidentLogDatabaseUrlFile
     ? await openIncidentLog(config.incidentLogDatabaseUrlFile, log, process.env) : undefined;
@@ -210,6 +212,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     deployments: () => caches.deployments.list(), incidents: () => caches.incidents.list(),
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log, fast: { actor: fastRollback, clock } });
+  const stsDetector = new StatefulSetCrashLoopDetector({ caches, incidents: incidentClient, config, log });
   const signalWatcher = new SignalWatcher({ caches, incidents: incidentClient, config, log, clock, evaluator: signalEvaluator });
   const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock, signalsHealthy: signalWatcher.signalsHealthy });
 
@@ -228,6 +231,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   };
   const statefulSetChanged = (ns: string, name: string) => {
     if (!watched(ns)) return;
+    stsCrashLoopQueue.add(keyOf(ns, name));
     for (const k of incidentsTargeting(ns, name)) incidentQueue.add(k);
   };
   const onIncident = (i: k8s.KubernetesObject) => {
@@ -277,10 +281,12 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     workersStarted = true;
     incidentQueue.run(config.workers, incidentReconciler.reconcile);
     crashLoopQueue.run(config.workers, detector.reconcile);
+    stsCrashLoopQueue.run(1, stsDetector.reconcile);
     healthyQueue.run(1, recorder.reconcile);
     signalQueue.run(config.workers, signalWatcher.reconcile);
     for (const i of incidentsInf.list()) onIncident(i);
     for (const d of deploymentsInf.list()) deploymentChanged(d.metadata!.namespace!, d.metadata!.name!);
+    for (const s of statefulSetsInf.list()) statefulSetChanged(s.metadata!.namespace!, s.metadata!.name!);
     log.info('leading: workers started', { workers: config.workers });
   };
 

@@ -167,6 +167,8 @@ export const OwnerMark = {
 
 export const Label = {
   incidentDeployment: 'runbook.dev/deployment',
+  /** On a crash-loop Incident of a StatefulSet (issue 15): its name. */
+  incidentStatefulSet: 'runbook.dev/statefulset',
   createdBy: 'runbook.dev/created-by',
   /** Owner's consent to remediation on a Deployment or Namespace: `enabled` (or `disabled` to opt out). */
   remediation: 'runbook.dev/remediation',

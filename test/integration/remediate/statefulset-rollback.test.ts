@@ -3,12 +3,13 @@
  * process: good (revision 1 healthy) → bad (revision 2 crash-looping) → an Incident with rollback policy Automatic
  * → rolled back to revision 1's ControllerRevision (the template, the record on the StatefulSet, status, timeline,
  * Events) and resolved; a partitioned rollout and an OnDelete StatefulSet → refused with the reason, nothing patched.
+ * An opted-in StatefulSet (runbook.dev/auto-rollback) gets its crash-loop Incident from the operator itself.
  * Each case in its own namespace.
  */
 import { expect } from 'chai';
-import { createTestNamespace, deleteNamespace, kubectl } from '../../harness/cluster.js';
+import { createTestNamespace, deleteNamespace, kubectl, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, stopOperators, type OperatorProcess } from '../../harness/operator-process.js';
-import { CRASHLOOP_LABEL, OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, orderedIndices, summariseIncident, timelineTypes, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
+import { CRASHLOOP_LABEL, OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, listIncidents, orderedIndices, summariseIncident, timelineTypes, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
 import {
   applyStatefulSet, controllerRevisions, createStatefulSetIncident, getStatefulSet, incidentEvents, statefulSetPods,
   waitForStatefulSetCrashLoop, waitForStatefulSetHealthy,
@@ -17,18 +18,22 @@ import {
 const V1 = 'example.test/db:1.0.0';
 const V2 = 'example.test/db:2.0.0';
 const name = 'db';
+// Consent to remediation without the crash-loop detector's opt-in: these Incidents are opened by a person (the test).
+const CONSENT = { 'runbook.dev/remediation': 'enabled' };
 
 describe('remediate: StatefulSet rollback (operator process)', function () {
   let nsRollback: string;
   let nsPartition: string;
   let nsOnDelete: string;
+  let nsDetect: string;
   let op: OperatorProcess;
 
   before(async () => {
     nsRollback = await createTestNamespace('sts-rollback');
     nsPartition = await createTestNamespace('sts-partition');
     nsOnDelete = await createTestNamespace('sts-ondelete');
-    op = startOperatorProcess({ namespaces: [nsRollback, nsPartition, nsOnDelete] });
+    nsDetect = await createTestNamespace('sts-detect');
+    op = startOperatorProcess({ namespaces: [nsRollback, nsPartition, nsOnDelete, nsDetect] });
     await op.waitForLog(/leading: workers started/, 60_000);
   });
 
@@ -36,15 +41,15 @@ describe('remediate: StatefulSet rollback (operator process)', function () {
   afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
   after(async () => {
     await stopOperators([op], failed, 80);
-    for (const ns of [nsRollback, nsPartition, nsOnDelete]) if (ns) await deleteNamespace(ns);
+    for (const ns of [nsRollback, nsPartition, nsOnDelete, nsDetect]) if (ns) await deleteNamespace(ns);
   });
 
   it('rolls a crash-looping revision back to the ControllerRevision whose pods were healthy, and resolves', async () => {
     const ns = nsRollback;
-    await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 2, labels: { ...OPT_IN } });
+    await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 2, labels: { ...CONSENT } });
     const good = await waitForStatefulSetHealthy(ns, name, V1);
     const goodRevision: string = good.sts.status.updateRevision;
-    await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 2, crashLoop: true, labels: { ...OPT_IN } });
+    await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 2, crashLoop: true, labels: { ...CONSENT } });
     // The rollout replaces the highest ordinal first; it crash-loops, the rollout stalls with db-0 healthy on revision 1.
     await waitForStatefulSetCrashLoop(ns, name, V2);
     const bad = await getStatefulSet(ns, name);
@@ -88,10 +93,10 @@ describe('remediate: StatefulSet rollback (operator process)', function () {
 
   it('refuses a partitioned rollout (partition > 0) with StatefulSetPartitioned, escalates, and patches nothing', async () => {
     const ns = nsPartition;
-    await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 3, labels: { ...OPT_IN } });
+    await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 3, labels: { ...CONSENT } });
     await waitForStatefulSetHealthy(ns, name, V1);
     // A staged rollout: only ordinals >= 2 get revision 2.
-    await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 3, crashLoop: true, partition: 2, labels: { ...OPT_IN } });
+    await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 3, crashLoop: true, partition: 2, labels: { ...CONSENT } });
     await waitForStatefulSetCrashLoop(ns, name, V2);
     const before = await getStatefulSet(ns, name);
 
@@ -115,9 +120,9 @@ describe('remediate: StatefulSet rollback (operator process)', function () {
 
   it('refuses an OnDelete StatefulSet with StatefulSetOnDelete and patches nothing', async () => {
     const ns = nsOnDelete;
-    await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 2, onDelete: true, labels: { ...OPT_IN } });
+    await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 2, onDelete: true, labels: { ...CONSENT } });
     await waitForStatefulSetHealthy(ns, name, V1);
-    await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 2, crashLoop: true, onDelete: true, labels: { ...OPT_IN } });
+    await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 2, crashLoop: true, onDelete: true, labels: { ...CONSENT } });
     // OnDelete: a pod takes the new revision only when deleted.
     const del = await kubectl(['delete', 'pod', `${name}-1`, '-n', ns, '--wait=false']);
     expect(del.code, del.stderr).to.equal(0);
@@ -131,5 +136,22 @@ describe('remediate: StatefulSet rollback (operator process)', function () {
     const after = await getStatefulSet(ns, name);
     expect(after.metadata.generation).to.equal(before.metadata.generation);
     expect(after.metadata.annotations?.[ROLLED_BACK_BY]).to.equal(undefined);
+  });
+
+  it('opens a CrashLoop Incident for an opted-in StatefulSet by itself, and that Incident rolls it back', async () => {
+    const ns = nsDetect;
+    await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 2, labels: { ...OPT_IN } });
+    const good = await waitForStatefulSetHealthy(ns, name, V1);
+    expect(await listIncidents(ns), 'a healthy StatefulSet opens nothing').to.deep.equal([]);
+    await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 2, crashLoop: true, labels: { ...OPT_IN } });
+    const incident = await waitFor('the operator\'s Incident for the StatefulSet', async () => (await listIncidents(ns, `runbook.dev/statefulset=${name}`))[0], 60_000, 300);
+    expect(incident.metadata.name).to.equal(`crashloop-sts-${name}-r2`);
+    expect(incident.spec).to.deep.include({ runbook: 'CrashLoop', target: { kind: 'StatefulSet', name } });
+    const resolved = await waitForIncidentPhase(ns, incident.metadata.name, 'Resolved', 120_000);
+    expect(resolved.status.remediation, JSON.stringify(summariseIncident(resolved))).to.include({ state: 'Succeeded', fromRevision: 2, toRevision: 1 });
+    expect(resolved.status.remediation.statefulSet.toControllerRevision).to.equal(good.sts.status.updateRevision);
+    expect(timelineTypes(resolved)[0]).to.equal('Detected');
+    await waitForStatefulSetHealthy(ns, name, V1);
+    expect(await listIncidents(ns), 'exactly one Incident').to.have.length(1);
   });
 });
