@@ -58,7 +58,10 @@ describe('escalate: fallback when a target is unreachable (operator process)', f
       namespaces: [ns, nsPermanent],
       env: {
         PAGERDUTY_EVENTS_URL: rx.pagerduty.url('/v2/enqueue'), ACKNOWLEDGE_SECONDS: '900', RESPONSE_SECONDS_P1: '1800',
-        METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', NOTIFY_FALLBACK_SECONDS: String(FALLBACK_SECONDS), NOTIFY_RETRY_CAP_MS_P1: '2000', NOTIFY_ATTEMPT_TIMEOUT_MS: '1500',
+        METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', NOTIFY_FALLBACK_SECONDS: String(FALLBACK_SECONDS), NOTIFY_RETRY_CAP_MS_P1: '2000',
+        // No receiver here hangs: a 1.5 s attempt timeout only risked a slow local answer being retried (a second
+        // Slack message where the test counts exactly two).
+        NOTIFY_ATTEMPT_TIMEOUT_MS: '5000',
       },
     });
     await op.waitForLog(/leading: workers started/, 60_000);
