@@ -41,8 +41,9 @@ describe('incident-log: durable incident log in PostgreSQL (operator process)', 
         INCIDENT_LOG_DATABASE_URL_FILE: urlFile,
         INCIDENT_LOG_RESYNC_SECONDS: '3',
         METRICS_HOST: '127.0.0.1', METRICS_PORT: '0',
-        // a SIGKILLed leader does not release the Lease: keep the takeover short
-        LEASE_DURATION_MS: '4000', LEASE_RENEW_DEADLINE_MS: '3000', LEASE_RETRY_PERIOD_MS: '500',
+        // a SIGKILLed leader does not release the Lease: keep the takeover short (but a 3 s renew deadline could
+        // make a busy leader on a loaded machine step down and exit mid-test)
+        LEASE_DURATION_MS: '8000', LEASE_RENEW_DEADLINE_MS: '6000', LEASE_RETRY_PERIOD_MS: '500',
       },
     });
     ops.push(p);
