@@ -82,9 +82,11 @@ export class IncidentReconciler {
     if (await this.gather(ctx) === 'cache-behind') return { requeueAfterMs: 500 };
     // Opened after a fast rollback (issue 17): record the rollback done, never repeat it.
     if (adoptFastRollback(ctx) === 'cache-behind') return { requeueAfterMs: 200 };
+    // While monitoring, the database is re-checked before any phase decision: the diagnosis's verdict is from before
+    // the remediation and, used by the first decision, reset the healthy streak on every reconcile (never Resolved).
+    await this.checkDatabaseWhileMonitoring(ctx);
     advancePhase(ctx, this.phaseSettings()); // Pending → Diagnosing
     await this.diagnose(ctx);
-    await this.checkDatabaseWhileMonitoring(ctx);
     await this.checkSignals(ctx);
     const decision = advancePhase(ctx, this.phaseSettings());
     // Maintenance window / freeze (issue 15): diagnosis recorded, no remediation, no paging (P0 only if allowed).
