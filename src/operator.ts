@@ -20,6 +20,7 @@ import { openIncidentLog, wireIncidentLog } from './incident-log/open-incident-l
 import { CrashLoopDetector } from './controllers/crashloop-detector.js';
 import { HealthyRevisionRecorder } from './controllers/healthy-revision-recorder.js';
 import { StatefulSetCrashLoopDetector } from './controllers/statefulset-crashloop-detector.js';
+import { StatefulSetRevisionRecorder } from './controllers/statefulset-revision-recorder.js';
 import { SignalWatcher } from './controllers/signal-watcher.js';
 import { SignalEvaluator } from './signals/signal-evaluator.js';
 import { incidentSignals } from './signals/incident-signals.js';
@@ -160,7 +161,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const healthyQueue = new WorkQueue(queueOpts('healthy-revision'));
   const signalQueue = new WorkQueue(queueOpts('signals'));
   const stsCrashLoopQueue = new WorkQueue(queueOpts('crashloop-statefulset'));
-  const queues = [incidentQueue, crashLoopQueue, healthyQueue, signalQueue, stsCrashLoopQueue];
+  const stsHealthyQueue = new WorkQueue(queueOpts('healthy-revision-statefulset'));
+  const queues = [incidentQueue, crashLoopQueue, healthyQueue, signalQueue, stsCrashLoopQueue, stsHealthyQueue];
 
   const incidentLog = opts.onStatusWritten === undefined && config.incidentLogDatabaseUrlFile
     ? await openIncidentLog(config.incidentLogDatabaseUrlFile, log, process.env) : undefined;
@@ -213,6 +215,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log, fast: { actor: fastRollback, clock } });
   const stsDetector = new StatefulSetCrashLoopDetector({ caches, incidents: incidentClient, config, log });
+  const stsRecorder = new StatefulSetRevisionRecorder({ caches, apps: clients.apps, config, log, clock });
   const signalWatcher = new SignalWatcher({ caches, incidents: incidentClient, config, log, clock, evaluator: signalEvaluator });
   const recorder = new HealthyRevisionRecorder({ caches, apps: clients.apps, config, log, clock, signalsHealthy: signalWatcher.signalsHealthy });
 
@@ -232,6 +235,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const statefulSetChanged = (ns: string, name: string) => {
     if (!watched(ns)) return;
     stsCrashLoopQueue.add(keyOf(ns, name));
+    stsHealthyQueue.add(keyOf(ns, name));
     for (const k of incidentsTargeting(ns, name)) incidentQueue.add(k);
   };
   const onIncident = (i: k8s.KubernetesObject) => {
@@ -282,6 +286,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     incidentQueue.run(config.workers, incidentReconciler.reconcile);
     crashLoopQueue.run(config.workers, detector.reconcile);
     stsCrashLoopQueue.run(1, stsDetector.reconcile);
+    stsHealthyQueue.run(1, stsRecorder.reconcile);
     healthyQueue.run(1, recorder.reconcile);
     signalQueue.run(config.workers, signalWatcher.reconcile);
     for (const i of incidentsInf.list()) onIncident(i);

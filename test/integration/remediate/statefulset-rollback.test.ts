@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { createTestNamespace, deleteNamespace, kubectl, waitFor } from '../../harness/cluster.js';
 import { startOperatorProcess, stopOperators, type OperatorProcess } from '../../harness/operator-process.js';
-import { CRASHLOOP_LABEL, OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, listIncidents, orderedIndices, summariseIncident, timelineTypes, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
+import { CRASHLOOP_LABEL, LAST_KNOWN_GOOD, OPT_IN, ROLLBACK_HISTORY, ROLLED_BACK_BY, listIncidents, orderedIndices, summariseIncident, timelineTypes, waitForIncidentPhase, type Json } from '../../harness/rollout.js';
 import {
   applyStatefulSet, controllerRevisions, createStatefulSetIncident, getStatefulSet, incidentEvents, statefulSetPods,
   waitForStatefulSetCrashLoop, waitForStatefulSetHealthy,
@@ -44,11 +44,17 @@ describe('remediate: StatefulSet rollback (operator process)', function () {
     for (const ns of [nsRollback, nsPartition, nsOnDelete, nsDetect]) if (ns) await deleteNamespace(ns);
   });
 
-  it('rolls a crash-looping revision back to the ControllerRevision whose pods were healthy, and resolves', async () => {
+  it('rolls a crash-looping revision back to the ControllerRevision recorded healthy, and resolves', async () => {
     const ns = nsRollback;
     await applyStatefulSet({ name, namespace: ns, image: V1, replicas: 2, labels: { ...CONSENT } });
     const good = await waitForStatefulSetHealthy(ns, name, V1);
     const goodRevision: string = good.sts.status.updateRevision;
+    // Healthy for the stable window: the operator records revision 1 as known good (its ControllerRevision's hash).
+    const hash = goodRevision.slice(name.length + 1);
+    await waitFor('revision 1 recorded as last known good', async () => {
+      const raw = (await getStatefulSet(ns, name)).metadata?.annotations?.[LAST_KNOWN_GOOD];
+      return raw && JSON.parse(raw).templateHash === hash && JSON.parse(raw).revision === 1 ? raw : undefined;
+    }, 60_000, 300);
     await applyStatefulSet({ name, namespace: ns, image: V2, replicas: 2, crashLoop: true, labels: { ...CONSENT } });
     // The rollout replaces the highest ordinal first; it crash-loops, the rollout stalls with db-0 healthy on revision 1.
     await waitForStatefulSetCrashLoop(ns, name, V2);
@@ -74,11 +80,11 @@ describe('remediate: StatefulSet rollback (operator process)', function () {
     const summary = JSON.stringify(summariseIncident(resolved));
     const history = resolved.status.diagnosis.history;
     expect(history.currentRevision, summary).to.equal(2);
-    expect(history.lastKnownGood).to.include({ revision: 1, source: 'HealthyPods', controllerRevision: goodRevision });
+    expect(history.lastKnownGood).to.include({ revision: 1, source: 'Recorded', controllerRevision: goodRevision, templateHash: hash });
     expect(history.revisions.map((r: Json) => [r.revision, r.controllerRevision, r.images[0]])).to.deep.equal([[2, badRevision, V2], [1, goodRevision, V1]]);
     expect(resolved.status.diagnosis.pods.byRevision.find((r: Json) => r.revision === 2)).to.include({ crashLooping: 1 });
     expect(resolved.status.remediation, summary).to.include({ state: 'Succeeded', action: 'Rollback', reason: 'RolledBack', fromRevision: 2, toRevision: 1 });
-    expect(resolved.status.remediation.statefulSet).to.deep.include({ fromControllerRevision: badRevision, toControllerRevision: goodRevision, knownGoodRule: 'HealthyPods' });
+    expect(resolved.status.remediation.statefulSet).to.deep.include({ fromControllerRevision: badRevision, toControllerRevision: goodRevision, knownGoodRule: 'Recorded' });
     expect(resolved.status.remediation.statefulSet.restartedPods, 'the broken pod was restarted (forced rollback)').to.deep.equal([`${name}-1`]);
     expect(resolved.status.phaseReason).to.equal('RecoveredAfterRemediation');
 
