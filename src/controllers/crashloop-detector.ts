@@ -74,12 +74,18 @@ export class CrashLoopDetector {
     const namespace = deployment.metadata?.namespace ?? '';
     const name = deployment.metadata?.name ?? '';
     const incidentExists = openIncident || this.opened.has(`${namespace}/${detected.incidentName}`) || !!this.d.caches.incidents.get(namespace, detected.incidentName);
-    const decision = decideFastRollback(fastRollbackInputs({ caches: this.d.caches, config: this.d.config, deployment, replicaSets, detected, incidentExists, budget: fast.budget(now), now }));
+    const decide = (d: KubeDeployment, budget: ReturnType<FastRollbackActor['budget']>) =>
+      decideFastRollback(fastRollbackInputs({ caches: this.d.caches, config: this.d.config, deployment: d, replicaSets, detected, incidentExists, budget, now }));
+    const decision = decide(deployment, fast.budget(now));
     if (!decision.act) {
       this.d.log.debug('fast path not taken', { deployment: `${namespace}/${name}`, reason: decision.reason, message: decision.message });
       return false;
     }
-    const outcome = await fast.act(deployment, decision.plan, decision.record, now);
+    // A conflict re-decides on the fresh Deployment with every guard; its budget slot is already reserved.
+    const outcome = await fast.act(deployment, decision, now, (fresh) => {
+      const again = decide(fresh, { allowed: true });
+      return again.act && again.record.incident === decision.record.incident ? again : undefined;
+    });
     if (outcome.kind === 'fallback') {
       this.d.log.info('fast rollback not applied: slow path', { deployment: `${namespace}/${name}`, message: outcome.message });
       return false;

@@ -3,18 +3,19 @@
  * resourceVersion, the template, and the annotations that are its record (rollback-history, rolled-back-by
  * `fast:<incident>/r<to>`, runbook.dev/fast-rollback). The blast-radius slot is reserved in the slow path's
  * ledger before the patch. A failed test is told apart: the fresh Deployment already carries this record (an
- * earlier try landed: never patch again), or something else changed it (the slow path decides).
+ * earlier try landed: never patch again), a new generation (a concurrent deploy: the slow path decides), or only
+ * its status moved (re-decided on the fresh Deployment with every guard, and patched again).
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Incident } from '../api/incident.js';
 import type { Failpoint } from '../config.js';
 import { BlastRadiusLedger, decideBlastRadius, type BlastRadiusBudget } from '../decide/blast-radius.js';
-import { currentFastRecord, fastMarker, withFastRecord, type FastRollbackRecord, type PatchPlan } from '../decide/fast-rollback.js';
+import { currentFastRecord, fastMarker, withFastRecord } from '../decide/fast-rollback.js';
 import type { KubeDeployment } from '../decide/kube-types.js';
 import { parseRollbackHistory, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
 import { parseTime } from '../decide/time.js';
 import type { Logger } from '../log.js';
-import type { FastActOutcome, FastRollbackActor } from '../ports/fast-rollback.js';
+import type { FastActOutcome, FastDecision, FastRollbackActor } from '../ports/fast-rollback.js';
 import { isPermanent, statusCode } from '../runtime/kube-errors.js';
 import { applyRollbackPatch, withRollbackRecord } from './rollback-executor.js';
 
@@ -29,6 +30,9 @@ export interface FastRollbackDeps {
   failpoint?: Failpoint;
   onRollback?(namespace: string, deployment: string, fromRevision: number, toRevision: number): void;
 }
+
+/** Patches tried when only the Deployment's status moved under the decision (it does during a rollout). */
+const MAX_ATTEMPTS = 4;
 
 export class FastRollback implements FastRollbackActor {
   constructor(private readonly d: FastRollbackDeps) {}
@@ -49,24 +53,33 @@ export class FastRollback implements FastRollbackActor {
     return b.allowed ? { allowed: true } : { allowed: false, message: b.message };
   }
 
-  async act(deployment: KubeDeployment, plan: PatchPlan, record: FastRollbackRecord, now: Date): Promise<FastActOutcome> {
+  async act(deployment: KubeDeployment, decision: FastDecision, now: Date, redecide: (fresh: KubeDeployment) => FastDecision | undefined): Promise<FastActOutcome> {
     const ns = deployment.metadata?.namespace ?? '';
     const name = deployment.metadata?.name ?? '';
     this.d.ledger.reserve(`${ns}/${name}`, now);
-    const patch = withFastRecord(withRollbackRecord(plan, deployment, fastMarker(record.incident), now), record);
-    const outcome = await applyRollbackPatch(this.d.apps, ns, name, patch);
-    if (outcome.ok) {
-      this.d.onRollback?.(ns, name, plan.fromRevision, plan.toRevision);
-      this.d.log.info('rolled back (fast path)', { deployment: `${ns}/${name}`, from: plan.fromRevision, to: plan.toRevision, incident: record.incident });
-      if (this.d.failpoint === 'exit-after-fast-rollback-patch') process.kill(process.pid, 'SIGKILL');
-      return { kind: 'patched' };
-    }
-    if (outcome.conflict) {
+    let current = deployment;
+    let next = decision;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { plan, record } = next;
+      const outcome = await applyRollbackPatch(this.d.apps, ns, name, withFastRecord(withRollbackRecord(plan, current, fastMarker(record.incident), now), record));
+      if (outcome.ok) {
+        this.d.onRollback?.(ns, name, plan.fromRevision, plan.toRevision);
+        this.d.log.info('rolled back (fast path)', { deployment: `${ns}/${name}`, from: plan.fromRevision, to: plan.toRevision, incident: record.incident, attempt });
+        if (this.d.failpoint === 'exit-after-fast-rollback-patch') process.kill(process.pid, 'SIGKILL');
+        return { kind: 'patched' };
+      }
+      if (!outcome.conflict) {
+        if (outcome.error !== undefined && isPermanent(outcome.error)) return { kind: 'fallback', message: `patch rejected (HTTP ${statusCode(outcome.error) ?? 'error'})` };
+        throw new Error(`fast rollback of ${ns}/${name}: ${outcome.message}`); // retried: the next try re-decides from the cache
+      }
       const fresh = (await this.d.apps.readNamespacedDeployment({ name, namespace: ns })) as KubeDeployment;
       if (currentFastRecord(fresh)?.incident === record.incident) return { kind: 'landed-before' };
-      return { kind: 'fallback', message: outcome.message };
+      if (fresh.metadata?.generation !== deployment.metadata?.generation) return { kind: 'fallback', message: 'the Deployment was changed (new generation) since the decision' };
+      const again = redecide(fresh);
+      if (!again) return { kind: 'fallback', message: 'the guards say no on the fresh Deployment' };
+      current = fresh;
+      next = again;
     }
-    if (outcome.error !== undefined && isPermanent(outcome.error)) return { kind: 'fallback', message: `patch rejected (HTTP ${statusCode(outcome.error) ?? 'error'})` };
-    throw new Error(`fast rollback of ${ns}/${name}: ${outcome.message}`); // retried: the next try re-decides from the cache
+    return { kind: 'fallback', message: `resourceVersion test failed ${MAX_ATTEMPTS} times` };
   }
 }
