@@ -10,7 +10,7 @@ import { createTestNamespace, deleteNamespace } from '../../harness/cluster.js';
 import { ensureControlPlaneRunning, restartKubeApiserver, type RestartResult } from '../../harness/kube-apiserver-restart.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { condition, deleteLease, logRecords, timelineProblems } from '../../harness/operator-observe.js';
-import { applyDeployment, createIncident, waitForHealthy, waitForIncidentPhase } from '../../harness/rollout.js';
+import { OPT_IN, applyDeployment, createIncident, waitForHealthy, waitForIncidentPhase, waitForLastKnownGood } from '../../harness/rollout.js';
 
 /** A lease that outlives the outage: this test is about informers, not about losing leadership. */
 const OUTAGE_TOLERANT_LEASE = { LEASE_DURATION_MS: '90000', LEASE_RENEW_DEADLINE_MS: '60000', LEASE_RETRY_PERIOD_MS: '2000' };
@@ -55,8 +55,11 @@ describe('controllers: kube-apiserver restart under a running operator', functio
     console.log(`      [restart] kube-apiserver ${restart.oldPid} -> ${restart.newPid}, outage ${restart.outageMs} ms, also restarted: ${restart.restartedComponents.join(', ') || 'nothing'}`);
 
     // New objects only exist after the restart: only recovered informers can see them.
-    await applyDeployment({ name: 'after', namespace: ns, replicas: 2, image: 'example.test/after:1' });
+    await applyDeployment({ name: 'after', namespace: ns, replicas: 2, image: 'example.test/after:1', labels: { ...OPT_IN } });
     await waitForHealthy(ns, 'after', 'example.test/after:1');
+    // The recovered Deployment informer has seen it healthy (the operator recorded its last known good): a diagnosis
+    // from a cache still showing the rollout would escalate, and the incident would end RecoveredWhileEscalated.
+    await waitForLastKnownGood(ns, 'after', 1);
     await createIncident({ name: 'after-restart', namespace: ns, target: 'after', severity: 'P3' });
     const inc = await waitForIncidentPhase(ns, 'after-restart', 'Resolved', 120_000);
     expect(inc.status.phaseReason).to.equal('ResolvedAutomatically');
