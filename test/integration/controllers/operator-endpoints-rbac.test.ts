@@ -71,7 +71,6 @@ describe('controllers: operator endpoints and RBAC (operator process)', function
       { title: 'list Secrets', args: () => ['get', 'secrets', '-n', ns], verb: 'list', resource: 'secrets' },
       { title: 'create a Deployment', args: () => ['create', 'deployment', 'intruder', '--image', 'example.test/x:1', '-n', ns], verb: 'create', resource: 'deployments' },
       { title: 'delete an Incident', args: () => ['delete', 'incident', 'anything', '-n', ns], verb: 'delete', resource: 'incidents' },
-      { title: 'delete pods (it may list them)', args: () => ['delete', 'pods', '--all', '-n', ns, '--wait=false'], verb: 'delete', resource: 'pods' },
       { title: 'write a Lease outside its namespace', args: () => ['create', '-f', '-'], input: lease, verb: 'create', resource: 'leases' },
     ];
     for (const c of forbidden) {
@@ -99,6 +98,10 @@ describe('controllers: operator endpoints and RBAC (operator process)', function
       { args: () => ['update', 'leases.coordination.k8s.io', '-n', OPERATOR_NAMESPACE], allowed: true },
       { args: () => ['update', 'leases.coordination.k8s.io', '-n', 'kube-system'], allowed: false },
       { args: () => ['create', 'pods/exec', '-n', ns], allowed: false },
+      // A StatefulSet's forced rollback deletes its not-ready pods of the bad revision (uid precondition): a right far
+      // smaller than patching Deployments, which it has; creating pods or exec into them it has not.
+      { args: () => ['delete', 'pods', '-n', ns], allowed: true },
+      { args: () => ['create', 'pods', '-n', ns], allowed: false },
     ];
     for (const c of canI) {
       const where = (() => { const n = c.args()[3]; return n === OPERATOR_NAMESPACE || n === 'kube-system' ? n : 'the watched namespace'; })();
