@@ -123,9 +123,12 @@ describe('decide/escalation: canaries in an invalid EscalationPolicy never reach
       const status: IncidentStatus = { phase: 'Diagnosing', openedAt: T0.toISOString(), acknowledgeBy: T0.toISOString(), respondBy: T0.toISOString() };
       const out = await esc.escalate(incident, status, T0);
       const condition = out.status.conditions?.find((c) => c.type === 'EscalationPolicyValid');
-      if (refIsText || validateEscalationPolicy(asPolicy(bad)).length > 0) expect(condition?.status, path).to.equal('False');
-      const all = JSON.stringify({ status: out.status, notes: out.notes });
-      expect(found(all, [canary]), all).to.deep.equal([]);
+      const rejected = refIsText || validateEscalationPolicy(asPolicy(bad)).length > 0;
+      if (rejected) expect(condition?.status, path).to.equal('False');
+      // A planted text the policy accepts (a lower-case canary is a valid target name) is configuration in use: the
+      // target is named in its outbox entry so a person can find it. Then only the condition must not echo it.
+      const checked = rejected ? JSON.stringify({ status: out.status, notes: out.notes }) : JSON.stringify(out.status.conditions ?? []);
+      expect(found(checked, [canary]), checked).to.deep.equal([]);
     }), { numRuns: 60 });
   });
 });
