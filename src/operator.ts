@@ -211,7 +211,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   // (a record left by an earlier fast rollback still gets its Incident).
   const fastRollback = new FastRollback({
     apps: clients.apps, log, ledger: rollbackLedger, budget: config.rollbackBudget, failpoint: config.failpoint,
-    deployments: () => caches.deployments.list(), incidents: () => caches.incidents.list(),
+    deployments: () => caches.deployments.list(), statefulSets: () => caches.statefulSets?.list() ?? [], incidents: () => caches.incidents.list(),
   });
   const detector = new CrashLoopDetector({ caches, incidents: incidentClient, config, log, fast: { actor: fastRollback, clock } });
   const stsDetector = new StatefulSetCrashLoopDetector({ caches, incidents: incidentClient, config, log });

@@ -11,7 +11,32 @@
  * A slot, once granted, stays counted even if the rollback then fails (conservative).
  */
 
+import type { Incident } from '../api/incident.js';
+import { parseRollbackHistory, ROLLBACK_HISTORY_ANNOTATION } from './rollback-guards.js';
+import { parseTime } from './time.js';
+
 export interface BlastRadiusBudget { max: number; windowSeconds: number }
+
+interface Workload { metadata?: { namespace?: string; name?: string; annotations?: Record<string, string> } }
+
+/**
+ * The first two sources, read from the caches: rollback-history annotations of every workload (Deployments and
+ * StatefulSets) and rollback intents recorded in Incidents. One reading for the slow path and the fast path.
+ */
+export function rollbacksOnRecord(workloads: readonly Workload[], incidents: readonly Incident[]): Pick<BlastRadiusInput, 'annotated' | 'intended'> {
+  const annotated = new Map<string, Date[]>();
+  for (const w of workloads) {
+    const h = parseRollbackHistory(w.metadata?.annotations?.[ROLLBACK_HISTORY_ANNOTATION]);
+    if (h.length > 0) annotated.set(`${w.metadata?.namespace}/${w.metadata?.name}`, h);
+  }
+  const intended = new Map<string, Date[]>();
+  for (const i of incidents) {
+    const r = i.status?.remediation;
+    const at = r?.state === 'Intended' && r.action === 'Rollback' ? parseTime(r.intendedAt) : undefined;
+    if (at && i.spec.target?.name) intended.set(`${i.metadata.namespace}/${i.spec.target.name}`, [at]);
+  }
+  return { annotated, intended };
+}
 
 export interface BlastRadiusInput {
   now: Date;

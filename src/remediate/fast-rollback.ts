@@ -9,11 +9,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Incident } from '../api/incident.js';
 import type { Failpoint } from '../config.js';
-import { BlastRadiusLedger, decideBlastRadius, type BlastRadiusBudget } from '../decide/blast-radius.js';
+import { BlastRadiusLedger, decideBlastRadius, rollbacksOnRecord, type BlastRadiusBudget } from '../decide/blast-radius.js';
 import { currentFastRecord, fastMarker, withFastRecord } from '../decide/fast-rollback.js';
 import type { KubeDeployment } from '../decide/kube-types.js';
-import { parseRollbackHistory, ROLLBACK_HISTORY_ANNOTATION } from '../decide/rollback-guards.js';
-import { parseTime } from '../decide/time.js';
 import type { Logger } from '../log.js';
 import type { FastActOutcome, FastDecision, FastRollbackActor } from '../ports/fast-rollback.js';
 import { isPermanent, statusCode } from '../runtime/kube-errors.js';
@@ -26,6 +24,8 @@ export interface FastRollbackDeps {
   ledger: BlastRadiusLedger;
   budget: BlastRadiusBudget;
   deployments: () => readonly KubeDeployment[];
+  /** StatefulSets in the caches: their rollbacks count toward the same cluster-wide budget. */
+  statefulSets?: () => readonly { metadata?: { namespace?: string; name?: string; annotations?: Record<string, string> } }[];
   incidents: () => readonly Incident[];
   failpoint?: Failpoint;
   onRollback?(namespace: string, deployment: string, fromRevision: number, toRevision: number): void;
@@ -38,18 +38,8 @@ export class FastRollback implements FastRollbackActor {
   constructor(private readonly d: FastRollbackDeps) {}
 
   budget(now: Date): { allowed: boolean; message?: string } {
-    const annotated = new Map<string, Date[]>();
-    for (const dep of this.d.deployments()) {
-      const h = parseRollbackHistory(dep.metadata?.annotations?.[ROLLBACK_HISTORY_ANNOTATION]);
-      if (h.length > 0) annotated.set(`${dep.metadata?.namespace}/${dep.metadata?.name}`, h);
-    }
-    const intended = new Map<string, Date[]>();
-    for (const i of this.d.incidents()) {
-      const r = i.status?.remediation;
-      const at = r?.state === 'Intended' && r.action === 'Rollback' ? parseTime(r.intendedAt) : undefined;
-      if (at && i.spec.target?.name) intended.set(`${i.metadata.namespace}/${i.spec.target.name}`, [at]);
-    }
-    const b = decideBlastRadius({ now, budget: this.d.budget, annotated, intended, reserved: this.d.ledger.snapshot(now, this.d.budget.windowSeconds) });
+    const onRecord = rollbacksOnRecord([...this.d.deployments(), ...this.d.statefulSets?.() ?? []], this.d.incidents());
+    const b = decideBlastRadius({ now, budget: this.d.budget, ...onRecord, reserved: this.d.ledger.snapshot(now, this.d.budget.windowSeconds) });
     return b.allowed ? { allowed: true } : { allowed: false, message: b.message };
   }
 

@@ -27,8 +27,7 @@ import { ownerPolicyCandidates } from './owner-policy.js';
 import type { PolicyObject, ReadCache } from '../ports/caches.js';
 import { refOf, type GitOpsSuspender } from './gitops-suspend.js';
 import { templateHashOf } from '../decide/replica-sets.js';
-import { BlastRadiusLedger, decideBlastRadius } from '../decide/blast-radius.js';
-import { parseTime } from '../decide/time.js';
+import { BlastRadiusLedger, decideBlastRadius, rollbacksOnRecord } from '../decide/blast-radius.js';
 import type { KubeStatefulSet } from '../decide/statefulset-rollback.js';
 import { StatefulSetRollback } from './statefulset-rollback.js';
 
@@ -182,18 +181,8 @@ export class RunbookRemediator implements Remediator {
   /** Rollbacks counted against the cluster-wide budget: history annotations, recorded intents, this process's slots. */
   private blastRadius(now: Date): ReturnType<typeof decideBlastRadius> {
     const budget = this.d.config.rollbackBudget;
-    const annotated = new Map<string, Date[]>();
-    for (const d of [...this.d.deployments?.() ?? [], ...this.d.statefulSets?.() ?? []]) {
-      const h = parseRollbackHistory(d.metadata?.annotations?.[ROLLBACK_HISTORY_ANNOTATION]);
-      if (h.length > 0) annotated.set(`${d.metadata?.namespace}/${d.metadata?.name}`, h);
-    }
-    const intended = new Map<string, Date[]>();
-    for (const i of this.d.incidents?.() ?? []) {
-      const r = i.status?.remediation;
-      const at = r?.state === 'Intended' && r.action === 'Rollback' ? parseTime(r.intendedAt) : undefined;
-      if (at && i.spec.target?.name) intended.set(`${i.metadata.namespace}/${i.spec.target.name}`, [at]);
-    }
-    return decideBlastRadius({ now, budget, annotated, intended, reserved: this.ledger.snapshot(now, budget.windowSeconds) });
+    const onRecord = rollbacksOnRecord([...this.d.deployments?.() ?? [], ...this.d.statefulSets?.() ?? []], this.d.incidents?.() ?? []);
+    return decideBlastRadius({ now, budget, ...onRecord, reserved: this.ledger.snapshot(now, budget.windowSeconds) });
   }
 
   /** The recorded GitOps suspension, performed (idempotent: the previous value was recorded before). */
