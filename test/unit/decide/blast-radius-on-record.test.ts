@@ -4,7 +4,10 @@ import { rollbacksOnRecord } from '../../../src/decide/blast-radius.js';
 import { ROLLBACK_HISTORY_ANNOTATION } from '../../../src/decide/rollback-guards.js';
 
 const t = '2026-01-01T12:00:00.000Z';
-const workload = (ns: string, name: string, history?: string) => ({ metadata: { namespace: ns, name, annotations: history === undefined ? {} : { [ROLLBACK_HISTORY_ANNOTATION]: history } } });
+const workload = (ns: string, name: string, history?: string) => {
+  const annotations: Record<string, string> = history === undefined ? {} : { [ROLLBACK_HISTORY_ANNOTATION]: history };
+  return { metadata: { namespace: ns, name, annotations } };
+};
 const incident = (state: string, target: string): Incident => ({
   metadata: { name: `i-${target}`, namespace: 'a' }, spec: { severity: 'P2', summary: 's', target: { kind: 'Deployment', name: target } },
   status: { remediation: { state, action: 'Rollback', intendedAt: t } },
