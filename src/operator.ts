@@ -187,13 +187,12 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     clock, config, log, caches, incidents: incidentClient, events, remediator,
     onStatusWritten: (written, before) => { (opts.onStatusWritten ?? incidentLog?.writer.enqueue)?.(written); recordStatusWrite(metrics, before, written); },
     escalator: escalatorFactory ? escalatorFactory({ clients, incidents: incidentClient, metrics, caches, clock }) : undefined,
-    targetExists: async (namespace, name, kind) => {
+    targetVersion: async (namespace, name, kind) => {
       try {
-        if (kind === 'StatefulSet') await clients.apps.readNamespacedStatefulSet({ name, namespace });
-        else await clients.apps.readNamespacedDeployment({ name, namespace });
-        return true;
+        const live = kind === 'StatefulSet' ? await clients.apps.readNamespacedStatefulSet({ name, namespace }) : await clients.apps.readNamespacedDeployment({ name, namespace });
+        return live.metadata?.resourceVersion ?? '';
       } catch (e) {
-        if (isNotFound(e)) return false;
+        if (isNotFound(e)) return null;
         throw e;
       }
     },

@@ -6,7 +6,7 @@ import type { SignalsStatus } from './signals.js';
 
 /** One diagnose check and how it went (fail-soft: a failed check never stops the others). */
 export interface CheckRecord {
-  /** pods, logs, database, rolloutHistory. */
+  /** pods, logs, database, signals, rolloutHistory, cacheFreshness (the diagnosis was made from a cache behind the API server). */
   name: string;
   /** The check completed. */
   ok: boolean;

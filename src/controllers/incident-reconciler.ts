@@ -18,7 +18,7 @@ import type { IncidentClient } from '../kube/incident-client.js';
 import type { Logger } from '../log.js';
 import { diagnosisFindings } from '../diagnose/findings.js';
 import type { Caches } from '../ports/caches.js';
-import type { CheckDatabaseHealthy, Diagnose, TargetExists } from '../ports/diagnosis.js';
+import type { CheckDatabaseHealthy, Diagnose, TargetVersion } from '../ports/diagnosis.js';
 import type { Escalator } from '../ports/escalation.js';
 import type { Remediator } from '../ports/remediation.js';
 import type { EvaluateSignals } from '../ports/signals.js';
@@ -28,7 +28,8 @@ import { condition, isTerminal, newContext, note, requeueAfter, type ReconcileCo
 import { postmortemStep } from './postmortem-step.js';
 import { otherCrashLoopingDeployments, snapshotTarget } from './target-snapshot.js';
 import { neighbourEvidence } from './neighbour-evidence.js';
-import { snapshotStatefulSet, targetFound } from './statefulset-snapshot.js';
+import { snapshotStatefulSet } from './statefulset-snapshot.js';
+import { confirmTargetLive } from './target-freshness.js';
 import { maintenanceStep } from './maintenance-step.js';
 import { adoptFastRollback, afterFastDiagnosis, fastDiagnosisTarget } from './fast-rollback-step.js';
 import { errorMessage } from '../decide/errors.js';
@@ -43,7 +44,8 @@ export interface IncidentReconcilerDeps {
   diagnose: Diagnose;
   remediator: Remediator;
   escalator?: Escalator;
-  targetExists?: TargetExists;
+  /** Live resourceVersion of the target: confirms cache misses and the cache's freshness before a diagnosis. */
+  targetVersion?: TargetVersion;
   checkDatabaseHealthy?: CheckDatabaseHealthy;
   /** Health signals (issue 14): evaluated at most every SIGNAL_INTERVAL_MS outside diagnosis (diagnosis records its own). */
   evaluateSignals?: EvaluateSignals;
@@ -60,6 +62,8 @@ const MAX_REMEDIATION_STEPS = 16;
 export class IncidentReconciler {
   /** The last object this reconciler wrote per key: newer than the cache until the watch catches up. */
   private readonly written = new Map<string, Incident>();
+  /** Per key: since when the target's cache has been seen behind the API server before a diagnosis. */
+  private readonly behind = new Map<string, Date>();
 
   constructor(private readonly d: IncidentReconcilerDeps) {}
 
@@ -79,7 +83,7 @@ export class IncidentReconciler {
     if (!ctx) return;
     openIncident(ctx, this.d.escalator, { acknowledgeMinutes: this.d.config.acknowledgeMinutes, responseMinutes: this.d.config.responseMinutes });
     applyAcknowledgement(ctx);
-    if (await this.gather(ctx) === 'cache-behind') return { requeueAfterMs: 500 };
+    if (await this.gather(ctx) === 'cache-behind') return { requeueAfterMs: 250 };
     // Opened after a fast rollback (issue 17): record the rollback done, never repeat it.
     if (adoptFastRollback(ctx) === 'cache-behind') return { requeueAfterMs: 200 };
     // While monitoring, the database is re-checked before any phase decision: the diagnosis's verdict is from before
@@ -112,7 +116,7 @@ export class IncidentReconciler {
   private load(key: string): ReconcileContext | undefined {
     const { namespace, name } = splitKey(key);
     const cached = this.d.caches.incidents.get(namespace, name);
-    if (!cached) { this.written.delete(key); return undefined; }
+    if (!cached) { this.written.delete(key); this.behind.delete(key); return undefined; }
     const mine = this.written.get(key);
     let incident = cached;
     if (mine && mine.metadata.uid === cached.metadata.uid && Number(mine.metadata.resourceVersion) > Number(cached.metadata.resourceVersion)) incident = mine;
@@ -135,8 +139,8 @@ export class IncidentReconciler {
     }
     const threshold = this.d.config.crashLoopRestartThreshold;
     const target = kind === 'StatefulSet' ? snapshotStatefulSet(this.d.caches, ctx.namespace, name, threshold) : snapshotTarget(this.d.caches, ctx.namespace, name, threshold);
-    if (!targetFound(target) && this.d.targetExists && await this.d.targetExists(ctx.namespace, name, kind)) {
-      this.d.log.debug('target not in the cache yet', { incident: ctx.key, target: name });
+    if (await confirmTargetLive(ctx, target, kind, { targetVersion: this.d.targetVersion, behind: this.behind }) === 'cache-behind') {
+      this.d.log.debug('target cache behind the API server', { incident: ctx.key, target: name });
       return 'cache-behind';
     }
     ctx.target = target;
@@ -151,6 +155,7 @@ export class IncidentReconciler {
     const others = ctx.targetName ? otherCrashLoopingDeployments(this.d.caches, ctx.namespace, ctx.targetName, this.d.config.crashLoopRestartThreshold) : [];
     const neighbours = neighbourEvidence(this.d.caches, ctx.namespace, others, this.d.config.crashLoopRestartThreshold);
     const diagnosis = afterFastDiagnosis(ctx, await this.d.diagnose(ctx.incident, fastDiagnosisTarget(ctx), others, neighbours));
+    if (ctx.cacheNote) diagnosis.checks.push({ name: 'cacheFreshness', ok: false, durationMs: 0, error: ctx.cacheNote });
     ctx.diagnosis = diagnosis;
     ctx.status.diagnosis = diagnosis;
     condition(ctx, { type: ConditionType.Diagnosed, status: 'True', reason: Reason.DiagnosisComplete, message: diagnosis.summary });

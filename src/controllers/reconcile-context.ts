@@ -33,6 +33,8 @@ export interface ReconcileContext {
   diagnosis?: DiagnosisStatus;
   /** Fresh database verdict while monitoring a database incident (undefined: not checked). */
   databaseHealthy?: boolean;
+  /** Set when the diagnosis is made from a cache that stayed behind the API server (src/controllers/target-freshness.ts). */
+  cacheNote?: string;
 }
 
 export function newContext(init: Pick<ReconcileContext, 'key' | 'namespace' | 'name' | 'now' | 'reconcileId' | 'incident'>): ReconcileContext {

@@ -68,7 +68,7 @@ describe('controllers/incident-reconciler: database monitoring', () => {
     const events: EventRecorder = { record: async () => undefined };
     const r = new IncidentReconciler({
       clock, config: loadConfig({ MONITOR_WINDOW_SECONDS: '3', SYMPTOMS_REQUIRE_SIGNALS: 'false' }), log: silent, caches, incidents: client as IncidentClient, events,
-      diagnose, remediator: new TerminateThenSucceed(), targetExists: async () => false,
+      diagnose, remediator: new TerminateThenSucceed(), targetVersion: async () => null,
       checkDatabaseHealthy: async () => { checks++; return { healthy: true, summary: '0 queries over 1s' }; },
     });
     const key = `${NS}/db-slow`;

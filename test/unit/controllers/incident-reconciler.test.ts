@@ -12,6 +12,7 @@ import type { KubeDeployment, KubePod, KubeReplicaSet } from '../../../src/decid
 import type { Caches, ReadCache } from '../../../src/ports/caches.js';
 import type { RemediationContext, RemediationStep, Remediator } from '../../../src/ports/remediation.js';
 import type { TargetSnapshot } from '../../../src/ports/target.js';
+import type { Diagnose } from '../../../src/ports/diagnosis.js';
 import type { IncidentClient } from '../../../src/kube/incident-client.js';
 import type { EventRecorder } from '../../../src/kube/event-recorder.js';
 import type { Logger } from '../../../src/log.js';
@@ -37,6 +38,9 @@ class World {
   events: string[] = [];
   rv = 100;
   failWrite?: Error;
+  /** When set, the API server's resourceVersion of the target (else: the cache's). */
+  liveVersion?: string | null;
+  liveReads = 0;
 
   caches(): Caches {
     return {
@@ -98,14 +102,25 @@ class IntentThenSucceed implements Remediator {
   }
 }
 
-function reconciler(world: World, clock: FakeClock, opts: { proposal?: Proposal; remediator?: Remediator; exists?: boolean } = {}) {
+/** The API server's view of the target: by default what the cache holds (a cache that is up to date). */
+function liveVersionOf(world: World, exists: boolean | undefined) {
+  return async (_ns: string, name: string): Promise<string | null> => {
+    world.liveReads++;
+    const cached = world.deployments.find((d) => d.metadata?.name === name);
+    if (world.liveVersion !== undefined) return world.liveVersion;
+    if (cached) return cached.metadata?.resourceVersion ?? '';
+    return exists ? '1' : null;
+  };
+}
+
+function reconciler(world: World, clock: FakeClock, opts: { proposal?: Proposal; remediator?: Remediator; exists?: boolean; diagnose?: Diagnose } = {}) {
   const config = loadConfig({ MONITOR_WINDOW_SECONDS: '30' });
   const events: EventRecorder = { record: async (_o, type, reason) => { world.events.push(`${type}:${reason}`); } };
   return new IncidentReconciler({
     clock, config, log: silent, caches: world.caches(), incidents: world.client(), events,
-    diagnose: diagnosisFor(opts.proposal ?? { action: 'None', reason: 'PodsHealthy', message: 'healthy' }),
+    diagnose: opts.diagnose ?? diagnosisFor(opts.proposal ?? { action: 'None', reason: 'PodsHealthy', message: 'healthy' }),
     remediator: opts.remediator ?? new IntentThenSucceed(),
-    targetExists: async () => opts.exists ?? false,
+    targetVersion: liveVersionOf(world, opts.exists),
   });
 }
 
@@ -197,8 +212,78 @@ describe('controllers/incident-reconciler', () => {
     const clock = new FakeClock(T0);
     world.incidents = [anIncident()];
     const r = reconciler(world, clock, { exists: true });
-    expect(await r.reconcile(key())).to.deep.equal({ requeueAfterMs: 500 });
+    expect(await r.reconcile(key())).to.deep.equal({ requeueAfterMs: 250 });
     expect(world.writes).to.have.length(0);
+  });
+
+  describe('a diagnosis is made from a cache as new as the API server (a lagging cache pages "no known good" for a healthy target)', () => {
+    const cacheVersion = (world: World, rv: string) => {
+      world.deployments = world.deployments.map((d) => ({ ...d, metadata: { ...d.metadata, resourceVersion: rv } }));
+    };
+    function countingDiagnosis(seen: string[]): Diagnose {
+      const inner = diagnosisFor({ action: 'None', reason: 'PodsHealthy', message: 'healthy' });
+      return async (incident, target) => {
+        seen.push(target?.deployment?.metadata?.resourceVersion ?? 'none');
+        return inner(incident, target);
+      };
+    }
+    function laggingWorld(): { world: World; clock: FakeClock; seen: string[]; r: IncidentReconciler } {
+      const world = new World();
+      const clock = new FakeClock(T0);
+      healthyTarget(world);
+      cacheVersion(world, '41');
+      world.liveVersion = '42';
+      const incident = anIncident();
+      incident.spec.runbook = 'CrashLoop';
+      world.incidents = [incident];
+      const seen: string[] = [];
+      return { world, clock, seen, r: reconciler(world, clock, { diagnose: countingDiagnosis(seen) }) };
+    }
+
+    it('waits while the API server has a newer target than the cache: no diagnosis, no status write', async () => {
+      const { world, clock, seen, r } = laggingWorld();
+      expect(await r.reconcile(key())).to.deep.equal({ requeueAfterMs: 250 });
+      clock.set(T0 + 5_000);
+      expect(await r.reconcile(key())).to.deep.equal({ requeueAfterMs: 250 });
+      expect(seen).to.deep.equal([]);
+      expect(world.writes).to.have.length(0);
+      // The watch delivers the newer object: the diagnosis is made from it.
+      cacheVersion(world, '42');
+      await r.reconcile(key());
+      expect(seen).to.deep.equal(['42']);
+      const s = world.incidents[0]!.status!;
+      expect(s.diagnosis?.checks.map((c) => c.name)).to.not.include('cacheFreshness');
+    });
+
+    it('a target the cache never catches up with is diagnosed after 10 s, and the diagnosis says it came from a lagging cache', async () => {
+      const { world, clock, seen, r } = laggingWorld();
+      await r.reconcile(key());
+      clock.set(T0 + 9_999);
+      expect(await r.reconcile(key())).to.deep.equal({ requeueAfterMs: 250 });
+      clock.set(T0 + 10_000);
+      await r.reconcile(key());
+      expect(seen).to.deep.equal(['41']);
+      const check = world.incidents[0]!.status!.diagnosis?.checks.find((c) => c.name === 'cacheFreshness');
+      expect(check).to.deep.include({ ok: false });
+      expect(check?.error).to.contain('stayed behind the API server for 10 s');
+    });
+
+    it('once diagnosed, monitoring decides from the cache: no live read per reconcile', async () => {
+      const world = new World();
+      const clock = new FakeClock(T0);
+      healthyTarget(world);
+      const incident = anIncident();
+      incident.spec.runbook = 'CrashLoop';
+      world.incidents = [incident];
+      const r = reconciler(world, clock);
+      await r.reconcile(key());
+      expect(world.incidents[0]!.status!.phase).to.equal('Monitoring');
+      const reads = world.liveReads;
+      expect(reads).to.equal(1);
+      clock.set(T0 + 10_000);
+      await r.reconcile(key());
+      expect(world.liveReads).to.equal(reads);
+    });
   });
 
   it('a person acknowledging stops the acknowledge clock', async () => {
