@@ -19,7 +19,7 @@ const nodeGlobals = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', '.cache/', '.tmp/', '.coord/', 'test/cluster/tools/'] },
+  { ignores: ['dist/', 'dist-test/', 'node_modules/', '.cache/', '.tmp/', '.coord/', 'test/cluster/tools/'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],

@@ -10,7 +10,7 @@ import { makeClients } from './kube/clients.js';
 import { startOperator } from './operator.js';
 import { describeError } from './runtime/kube-errors.js';
 import { IncidentLogConfigError } from './incident-log/open-incident-log.js';
-import { errorMessage } from './decide/errors.js';
+import { errorCode, errorMessage } from './decide/errors.js';
 
 async function main(): Promise<void> {
   const log = createLogger();
@@ -21,7 +21,14 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) { log.error('invalid configuration', { variable: e.variable, error: e.message }); process.exit(2); }
     throw e;
   }
-  const clients = makeClients();
+  let clients;
+  try {
+    clients = makeClients();
+  } catch (e) {
+    // Never the parser's message: a YAML error quotes the lines around it, and a kubeconfig holds tokens.
+    log.error('cannot load the Kubernetes configuration', { kubeconfig: process.env.KUBECONFIG ?? 'in-cluster or ~/.kube/config', error: e instanceof Error ? e.name : typeof e, code: errorCode(e) });
+    process.exit(2);
+  }
   const cluster = clients.kc.getCurrentCluster();
   try {
     const version = await clients.kc.makeApiClient(k8s.VersionApi).getCode();
@@ -54,4 +61,8 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: errorMessage(e) }));
 }
 
-void main();
+main().catch((e: unknown) => {
+  // Unexpected start-up failures: the error's class and code only (a message can quote configuration).
+  createLogger().error('operator failed to start', { error: e instanceof Error ? e.name : typeof e, code: errorCode(e) });
+  process.exit(1);
+});

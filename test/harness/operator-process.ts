@@ -1,11 +1,11 @@
 /**
- * Runs the real operator (src/main.ts) as a child process under the operator ServiceAccount's token,
+ * Runs the real operator (src/main.ts, compiled once per run: operator-build.ts) as a child process under the operator ServiceAccount's token,
  * limited to the test's namespaces, and keeps everything it logs (for PHI canary checks).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { repoRoot, serviceAccountKubeconfig, waitFor } from './cluster.js';
+import { operatorEntryArgs } from './operator-build.js';
 
 export interface OperatorProcess {
   proc: ChildProcess;
@@ -29,7 +29,7 @@ export interface OperatorProcessOptions {
 export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProcess {
   saKubeconfig ??= serviceAccountKubeconfig();
   const identity = opts.identity ?? `test-${randomBytes(3).toString('hex')}`;
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/main.ts')], {
+  const proc = spawn(process.execPath, operatorEntryArgs(), {
     cwd: repoRoot,
     env: {
       ...process.env,
