@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { resolvePolicy, validateEscalationPolicy, defaultEscalationPolicy, type EscalationPolicySpec } from '../../../src/decide/escalation.js';
+import { defaultEscalationPolicy, type EscalationPolicySpec } from '../../../src/decide/escalation.js';
+import { resolvePolicy, validateEscalationPolicy } from '../../../src/decide/escalation-policy.js';
 import { validateBusinessCalendar, type BusinessCalendar } from '../../../src/decide/business-hours.js';
 import { Writable } from 'node:stream';
 import type * as k8s from '@kubernetes/client-node';

@@ -11,14 +11,13 @@ import {
   defaultEscalationPolicy,
   escalateToNextTier,
   policyDeadlines,
-  resolvePolicy,
-  validateEscalationPolicy,
   type EscalationDecision,
   type EscalationInput,
   type EscalationPolicySpec,
   type EscalationTier,
   type NotificationRecord,
 } from '../../../src/decide/escalation.js';
+import { resolvePolicy, validateEscalationPolicy } from '../../../src/decide/escalation-policy.js';
 import { SEVERITIES, type Severity } from '../../../src/decide/sla.js';
 
 // Monday 10:00 UTC: within the default calendar (Mon-Fri 09:00-17:00 UTC).

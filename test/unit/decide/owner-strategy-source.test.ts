@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import type { WorkloadOwnerKind } from '../../../src/api/diagnosis.js';
 import { DEFAULT_OWNER_STRATEGY, type OwnerStrategyConfig } from '../../../src/decide/owner-strategy.js';
 import { OWNER_ROLLBACK_FIELDS, ownerRollbackField, ownerRollbackProblems, resolveOwnerStrategy, type OwnerPolicyCandidate } from '../../../src/decide/owner-strategy-source.js';
-import { defaultEscalationPolicy, validateEscalationPolicy } from '../../../src/decide/escalation.js';
+import { defaultEscalationPolicy } from '../../../src/decide/escalation.js';
+import { validateEscalationPolicy } from '../../../src/decide/escalation-policy.js';
 
 const opted: OwnerStrategyConfig = { ...DEFAULT_OWNER_STRATEGY, argoCd: 'SuspendAutoSync', flux: 'Suspend', helm: 'PatchDeployment', set: { argoCD: true, flux: true, helm: true } };
 const instructSet: OwnerStrategyConfig = { ...DEFAULT_OWNER_STRATEGY, set: { argoCD: true, flux: true, helm: true } };
