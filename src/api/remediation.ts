@@ -27,9 +27,12 @@ export interface RemediationConsentStatus {
   reason: string;
   /** Where consent came from (or what is missing), for people. */
   message: string;
-  /** The object whose label decided: Deployment or Namespace. */
-  via?: 'Deployment' | 'Namespace';
+  /** The object whose label decided: the target workload (Deployment or StatefulSet) or its Namespace. */
+  via?: ConsentVia;
 }
+
+/** Whose label gave (or refused) consent. */
+export type ConsentVia = 'Deployment' | 'StatefulSet' | 'Namespace';
 
 /** A GitOps owner's automation the operator suspended to roll back (restored when the incident resolves). */
 export interface GitOpsSuspensionStatus {

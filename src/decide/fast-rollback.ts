@@ -28,6 +28,7 @@ import { planRollback, type JsonPatchOp, type RollbackPlan } from './rollback-pl
 import type { RolloutHistory } from './rollout-history.js';
 import { detectSharedCause, type NeighbourEvidence } from './shared-cause.js';
 import { parseTime } from './time.js';
+import type { ConsentVia } from '../api/remediation.js';
 
 export const FAST_ROLLBACK_ANNOTATION = Annotation.fastRollback;
 /** rolled-back-by of a fast rollback: `fast:<incident name>/r<revision>` (an Incident uid never starts so). */
@@ -51,7 +52,7 @@ export interface FastRollbackRecord {
   /** Why: the crash-loop detection (one line). */
   reason: string;
   /** Where the owner's consent came from. */
-  consent: { via?: 'Deployment' | 'Namespace'; message: string };
+  consent: { via?: ConsentVia; message: string };
 }
 
 export const FastPathReason = {
@@ -193,7 +194,7 @@ export function parseFastRollbackRecord(value: string | undefined): FastRollback
     ...(str(fromTemplateHash) ? { fromTemplateHash } : {}),
     ...(str(toTemplateHash) ? { toTemplateHash } : {}),
     ...(int(fromGeneration) ? { fromGeneration } : {}),
-    consent: { ...(via === 'Deployment' || via === 'Namespace' ? { via } : {}), message: str(message) ? message : '' },
+    consent: { ...(via === 'Deployment' || via === 'StatefulSet' || via === 'Namespace' ? { via } : {}), message: str(message) ? message : '' },
   };
 }
 

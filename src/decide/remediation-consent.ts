@@ -14,6 +14,7 @@
  *  5. otherwise no consent (NoOptIn): diagnose and escalate, never act.
  */
 import { ConsentReason, Label } from '../api/reasons.js';
+import type { ConsentVia } from '../api/remediation.js';
 
 export const REMEDIATION_LABEL = Label.remediation;
 export const REMEDIATION_ENABLED = 'enabled';
@@ -32,8 +33,10 @@ export interface NamespaceScope {
 
 export interface ConsentInput extends NamespaceScope {
   readonly namespace: string;
-  /** Labels of the target Deployment (undefined for incidents without a target, e.g. DatabasePerformance). */
+  /** Labels of the target workload (undefined for incidents without a target, e.g. DatabasePerformance). */
   readonly deploymentLabels?: StringMap;
+  /** The target workload's kind, as messages name it (absent: Deployment). */
+  readonly workloadKind?: 'Deployment' | 'StatefulSet';
   readonly namespaceLabels?: StringMap;
   /** The automatic crash-loop rollback selector (AUTO_ROLLBACK_SELECTOR); it is consent too. */
   readonly autoRollbackSelector: { readonly label: string; readonly value: string };
@@ -44,7 +47,7 @@ export interface ConsentDecision {
   readonly reason: ConsentReason;
   /** Where consent came from (when permitted) or what is missing, for status and Events. */
   readonly message: string;
-  readonly via?: 'Deployment' | 'Namespace';
+  readonly via?: ConsentVia;
 }
 
 export function isProtectedNamespace(namespace: string, protectedNamespaces: readonly string[]): boolean {
@@ -85,7 +88,9 @@ export function evaluateRemediationConsent(input: ConsentInput): ConsentDecision
   const scope = namespaceInScope(input.namespace, input);
   if (!scope.ok) return { permitted: false, reason: scope.reason, message: scope.message };
   const optIn = `${REMEDIATION_LABEL}=${REMEDIATION_ENABLED} or ${input.autoRollbackSelector.label}=${input.autoRollbackSelector.value}`;
-  for (const [via, labels] of [['Deployment', input.deploymentLabels], ['Namespace', input.namespaceLabels]] as const) {
+  const workload = input.workloadKind ?? 'Deployment';
+  const sources: ReadonlyArray<readonly [ConsentVia, StringMap | undefined]> = [[workload, input.deploymentLabels], ['Namespace', input.namespaceLabels]];
+  for (const [via, labels] of sources) {
     const v = verdict(labels, input.autoRollbackSelector);
     if (!v.decided) continue;
     if (v.consent) return { permitted: true, reason: 'Permitted', via, message: `the ${via} opted in (${v.label})` };
@@ -94,6 +99,6 @@ export function evaluateRemediationConsent(input: ConsentInput): ConsentDecision
   return {
     permitted: false,
     reason: 'NoOptIn',
-    message: `neither the Deployment nor namespace ${input.namespace} carries ${optIn}; the operator diagnoses and escalates but does not act`,
+    message: `neither the ${workload} nor namespace ${input.namespace} carries ${optIn}; the operator diagnoses and escalates but does not act`,
   };
 }

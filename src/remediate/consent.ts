@@ -19,6 +19,7 @@ export function remediationConsent(config: OperatorConfig, ctx: RemediationConte
     watchNamespaces: config.watchNamespaces,
     protectedNamespaces: config.protectedNamespaces,
     deploymentLabels: (ctx.target?.deployment ?? ctx.target?.statefulSet)?.metadata?.labels, // the target workload's own labels
+    workloadKind: ctx.target?.statefulSet && !ctx.target.deployment ? 'StatefulSet' : 'Deployment',
     namespaceLabels: namespaceLabels?.(namespace),
     autoRollbackSelector: { label: config.autoRollbackLabel, value: config.autoRollbackValue },
   });

@@ -41,6 +41,14 @@ describe('decide/remediation-consent', () => {
     expect(d.message).to.include('runbook.dev/remediation=enabled').and.include('runbook.dev/auto-rollback=enabled');
   });
 
+  it('a StatefulSet target is named as one: its own label consents (via StatefulSet), and the refusals say StatefulSet', () => {
+    const sts = (labels?: Record<string, string>) => evaluateRemediationConsent(base({ workloadKind: 'StatefulSet', deploymentLabels: labels }));
+    expect(sts({ 'runbook.dev/remediation': 'enabled' })).to.deep.include({ permitted: true, via: 'StatefulSet', message: 'the StatefulSet opted in (runbook.dev/remediation=enabled)' });
+    expect(sts({ 'runbook.dev/remediation': 'disabled' }).message).to.match(/^the StatefulSet opted out/);
+    expect(sts().message).to.match(/^neither the StatefulSet nor namespace shop carries/);
+    expect(sts().message).to.not.contain('Deployment');
+  });
+
   it('protected namespaces: exact names and * prefixes', () => {
     expect(isProtectedNamespace('kube-system', ['kube-*'])).to.equal(true);
     expect(isProtectedNamespace('kube-node-lease', ['kube-*'])).to.equal(true);
