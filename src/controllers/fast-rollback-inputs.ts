@@ -17,7 +17,7 @@ import { ownsNamespace } from '../decide/shard.js';
 import { detectWorkloadOwner } from '../decide/workload-owner.js';
 import type { Caches } from '../ports/caches.js';
 import { neighbourEvidence } from './neighbour-evidence.js';
-import { otherCrashLoopingDeployments, podsOf } from './target-snapshot.js';
+import { otherCrashLoopingDeployments, otherCrashLoopingStatefulSets, podsOf } from './target-snapshot.js';
 
 type Detected = Extract<CrashLoopDecision, { open: true }>;
 
@@ -75,7 +75,7 @@ export function fastRollbackInputs(a: FastInputsArgs): FastRollbackInput {
     rateLimit: config.rollbackRateLimit,
     history: diagnoseRolloutHistory(deployment, a.replicaSets),
     podHealth: summarisePodHealth(deployment, a.replicaSets, pods, config.crashLoopRestartThreshold),
-    neighbours: neighbourEvidence(caches, namespace, others, config.crashLoopRestartThreshold),
+    neighbours: neighbourEvidence(caches, namespace, others, config.crashLoopRestartThreshold, otherCrashLoopingStatefulSets(caches, namespace, undefined, config.crashLoopRestartThreshold)),
     budget: a.budget,
   };
 }

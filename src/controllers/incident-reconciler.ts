@@ -26,7 +26,7 @@ import { combineVerdicts } from '../decide/health-signals.js';
 import { advancePhase, applyAcknowledgement, openIncident, slaConditions, targetConditions, type PhaseSettings } from './incident-steps.js';
 import { condition, isTerminal, newContext, note, requeueAfter, type ReconcileContext } from './reconcile-context.js';
 import { postmortemStep } from './postmortem-step.js';
-import { otherCrashLoopingDeployments, snapshotTarget } from './target-snapshot.js';
+import { otherCrashLoopingDeployments, otherCrashLoopingStatefulSets, snapshotTarget } from './target-snapshot.js';
 import { neighbourEvidence } from './neighbour-evidence.js';
 import { snapshotStatefulSet } from './statefulset-snapshot.js';
 import { confirmTargetLive } from './target-freshness.js';
@@ -152,8 +152,11 @@ export class IncidentReconciler {
   private async diagnose(ctx: ReconcileContext): Promise<void> {
     if (ctx.status.phase !== 'Diagnosing') return;
     if (ctx.diagnosis && ctx.diagnosis.generation === (ctx.generation ?? 0)) return;
-    const others = ctx.targetName ? otherCrashLoopingDeployments(this.d.caches, ctx.namespace, ctx.targetName, this.d.config.crashLoopRestartThreshold) : [];
-    const neighbours = neighbourEvidence(this.d.caches, ctx.namespace, others, this.d.config.crashLoopRestartThreshold);
+    const threshold = this.d.config.crashLoopRestartThreshold;
+    const kind = ctx.incident.spec.target?.kind ?? 'Deployment';
+    const others = ctx.targetName ? otherCrashLoopingDeployments(this.d.caches, ctx.namespace, kind === 'Deployment' ? ctx.targetName : '', threshold) : [];
+    const otherStatefulSets = ctx.targetName ? otherCrashLoopingStatefulSets(this.d.caches, ctx.namespace, kind === 'StatefulSet' ? ctx.targetName : undefined, threshold) : [];
+    const neighbours = neighbourEvidence(this.d.caches, ctx.namespace, others, threshold, otherStatefulSets);
     const diagnosis = afterFastDiagnosis(ctx, await this.d.diagnose(ctx.incident, fastDiagnosisTarget(ctx), others, neighbours));
     if (ctx.cacheNote) diagnosis.checks.push({ name: 'cacheFreshness', ok: false, durationMs: 0, error: ctx.cacheNote });
     ctx.diagnosis = diagnosis;

@@ -53,6 +53,17 @@ export function isDeploymentHealthy(d: KubeDeployment): boolean {
     && (s.replicas ?? 0) === desired;
 }
 
+/** Other StatefulSets of the namespace whose pods (owned by the StatefulSet directly) crash-loop. */
+export function otherCrashLoopingStatefulSets(caches: Caches, namespace: string, except: string | undefined, restartThreshold: number): string[] {
+  if (!caches.statefulSets) return [];
+  const out = new Set<string>();
+  for (const p of caches.pods.list(namespace)) {
+    if (!isCrashLooping(p, restartThreshold)) continue;
+    for (const o of p.metadata?.ownerReferences ?? []) if (o.kind === 'StatefulSet' && o.controller && o.name && o.name !== except) out.add(o.name);
+  }
+  return [...out].sort();
+}
+
 /** Other Deployments of the namespace whose pods crash-loop (the "shared cause" signal). */
 export function otherCrashLoopingDeployments(caches: Caches, namespace: string, except: string, restartThreshold: number): string[] {
   const crashingRs = new Set<string>();

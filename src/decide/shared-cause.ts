@@ -68,7 +68,7 @@ export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {
   const older = [...new Set(input.neighbours?.olderRevisionsFailing ?? [])];
   if (older.length > 0) {
     reasons.push('NeighbourOlderRevisionsCrashing');
-    explanations.push(`${older.length} other deployment(s) of the namespace crash-loop on older revisions that ran before (${named(older)})`);
+    explanations.push(`${older.length} other workload(s) of the namespace crash-loop on older revisions that ran before (${named(older)})`);
   }
 
   if (input.databaseReachable === false) {
@@ -87,7 +87,7 @@ export function detectSharedCause(input: SharedCauseInput): SharedCauseResult {
   const shared = reasons.length > 0;
   const alone = [...new Set([...(input.neighbours?.newestRevisionOnly ?? []), ...(input.neighbours ? [] : input.otherDeploymentsCrashLooping)])].filter((n) => !older.includes(n));
   const separately = alone.length > 0
-    ? `; ${alone.length} other deployment(s) fail on their newest revision only (${named(alone)}): separate releases, each judged on its own`
+    ? `; ${alone.length} other workload(s) fail on their newest revision only (${named(alone)}): separate releases, each judged on its own`
     : '';
   return {
     shared,

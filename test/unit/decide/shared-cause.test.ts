@@ -50,7 +50,7 @@ describe('decide/shared-cause', () => {
       byRevision: [rev(5, 2)],
       others: ['search', 'billing'],
       want: { shared: false, reasons: [] },
-      message: /no evidence.*2 other deployment\(s\) fail on their newest revision only \(billing, search\)/,
+      message: /no evidence.*2 other workload\(s\) fail on their newest revision only \(billing, search\)/,
     },
     {
       name: 'nine neighbours failing on their newest revision only: no evidence (simultaneous bad releases)',
@@ -58,7 +58,7 @@ describe('decide/shared-cause', () => {
       others: Array.from({ length: 9 }, (_, i) => `svc-${i}`),
       neighbours: { olderRevisionsFailing: [], newestRevisionOnly: Array.from({ length: 9 }, (_, i) => `svc-${i}`) },
       want: { shared: false, reasons: [] },
-      message: /9 other deployment\(s\) fail on their newest revision only/,
+      message: /9 other workload\(s\) fail on their newest revision only/,
     },
     {
       name: 'a neighbour whose older revision crash-loops too is evidence',
@@ -98,7 +98,7 @@ describe('decide/shared-cause', () => {
       neighbours: { olderRevisionsFailing: ['a', 'b', 'c'], newestRevisionOnly: [] },
       db: false,
       want: { shared: true, reasons: ['OlderRevisionsCrashing', 'NeighbourOlderRevisionsCrashing', 'DatabaseUnreachable'] },
-      message: /older revision\(s\) 4, 3 .*3 other deployment\(s\).*database/,
+      message: /older revision\(s\) 4, 3 .*3 other workload\(s\).*database/,
     },
   ];
   for (const c of cases) {
