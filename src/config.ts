@@ -63,7 +63,8 @@ export interface OperatorConfig {
   /** Crash-loop rollback decided from the cache in one patch, the Incident opened after (ROLLBACK_FAST_PATH, default true). */
   rollbackFastPath: boolean;
   /** Separate listeners, each disabled when its port is unset (the intake also needs ALERTMANAGER_TOKEN_FILE). */
-  listeners: { probes?: Listener; metrics?: Listener & { tokenFile?: string }; alertmanager?: Listener };
+  /** metrics.auth (METRICS_AUTH): none (open, behind the NetworkPolicy), token (METRICS_TOKEN_FILE), kubernetes (TokenReview + SubjectAccessReview). */
+  listeners: { probes?: Listener; metrics?: Listener & { tokenFile?: string; auth: MetricsAuthMode }; alertmanager?: Listener };
   /** Alertmanager intake limits: requests per sender (token bucket) and Incidents created per minute. */
   intakeLimits: { senderPerMinute: number; senderBurst: number; incidentsPerMinute: number };
   /** Operator-wide: allow rollbacks to revisions never recorded healthy (per Incident: spec.rollback.allowUnverified). */
@@ -243,7 +244,7 @@ export function loadConfig(env: Env): OperatorConfig {
     rollbackFastPath: bool(env, 'ROLLBACK_FAST_PATH', true),
     listeners: {
       probes: listener(env, 'PROBE', 'HTTP'),
-      ...(listener(env, 'METRICS') ? { metrics: { ...listener(env, 'METRICS')!, tokenFile: env.METRICS_TOKEN_FILE || undefined } } : {}),
+      ...(listener(env, 'METRICS') ? { metrics: metricsListener(env, listener(env, 'METRICS')!) } : {}),
       alertmanager: listener(env, 'ALERTMANAGER'),
     },
     intakeLimits: {
@@ -261,6 +262,17 @@ export function loadConfig(env: Env): OperatorConfig {
       windowSeconds: int(env, 'ROLLBACK_BUDGET_WINDOW_SECONDS', 60, 1, 86_400),
     },
   };
+}
+
+export type MetricsAuthMode = 'none' | 'token' | 'kubernetes';
+export const METRICS_AUTH_MODES: readonly MetricsAuthMode[] = ['none', 'token', 'kubernetes'];
+
+/** METRICS_AUTH defaults to token when METRICS_TOKEN_FILE is set (as before), else none; token needs the file. */
+function metricsListener(env: Env, l: Listener): Listener & { tokenFile?: string; auth: MetricsAuthMode } {
+  const tokenFile = env.METRICS_TOKEN_FILE || undefined;
+  const auth = oneOf(env, 'METRICS_AUTH', METRICS_AUTH_MODES, tokenFile ? 'token' : 'none');
+  if (auth === 'token' && !tokenFile) throw new ConfigError('METRICS_AUTH', 'token needs METRICS_TOKEN_FILE');
+  return { ...l, ...(tokenFile ? { tokenFile } : {}), auth };
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], dflt: T): T {

@@ -49,6 +49,8 @@ import { OperatorMetrics } from './server/metrics.js';
 import { recordStatusWrite, refreshCacheGauges } from './observability/incident-metrics.js';
 import type { Route } from './server/http-server.js';
 import { closeListeners, startListeners, type ListenerName } from './server/listeners.js';
+import { kubernetesMetricsAuthorizer } from './server/metrics-auth.js';
+import { kubernetesReviews } from './kube/access-reviews.js';
 import { errorMessage } from './decide/errors.js';
 
 export interface OperatorHandle {
@@ -333,6 +335,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     intakeRoutes: (opts.routes ?? buildRoutes(config, log, clock))({ clients, incidents: incidentClient, caches, metrics }),
+    ...(config.listeners.metrics?.auth === 'kubernetes' ? { metricsAuthorizer: kubernetesMetricsAuthorizer(kubernetesReviews(clients.kc), clock) } : {}),
   });
 
   if (incidentLog) wireIncidentLog(incidentLog, { metrics, elector, caches }, watched);

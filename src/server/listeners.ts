@@ -1,7 +1,8 @@
 /**
  * The operator's three HTTP listeners, each on its own port and each off unless configured:
  *  - probes (PROBE_PORT, legacy HTTP_PORT): /healthz, /readyz — what the kubelet needs, nothing else;
- *  - metrics (METRICS_PORT): /metrics, optionally behind a bearer token (METRICS_TOKEN_FILE);
+ *  - metrics (METRICS_PORT): /metrics, open, behind one bearer token (METRICS_TOKEN_FILE) or asked of the API
+ *    server (METRICS_AUTH=kubernetes: TokenReview + SubjectAccessReview, src/server/metrics-auth.ts);
  *  - Alertmanager intake (ALERTMANAGER_PORT): /alertmanager, started only when ALERTMANAGER_TOKEN_FILE is set.
  * Each logs `http server listening` with `server` (probes | metrics | alertmanager) and its `address`.
  */
@@ -10,7 +11,7 @@ import type http from 'node:http';
 import type { OperatorConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../runtime/clock.js';
-import { bearerTokenMatches } from '../intake/alertmanager-http.js';
+import { fileTokenAuthorizer, type MetricsAccess, type MetricsAuthorizer } from './metrics-auth.js';
 import { startRouteServer, type Route } from './http-server.js';
 
 export type ListenerName = 'probes' | 'metrics' | 'alertmanager';
@@ -18,6 +19,8 @@ export type ListenerName = 'probes' | 'metrics' | 'alertmanager';
 export interface ListenerDeps {
   ready(): { ready: boolean; detail: Record<string, unknown> };
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** METRICS_AUTH=kubernetes: the API server's decision per request. */
+  metricsAuthorizer?: MetricsAuthorizer;
   /** The intake's routes (e.g. `/alertmanager`). */
   intakeRoutes?: Record<string, Route>;
   log: Logger;
@@ -48,19 +51,38 @@ export function probeRoutes(ready: ListenerDeps['ready']): Record<string, Route>
   };
 }
 
-export function metricsRoutes(metrics: ListenerDeps['metrics'], token?: () => string | undefined): Record<string, Route> {
+const REFUSED: Record<Exclude<MetricsAccess, 'Allowed'>, { status: number; body: string }> = {
+  Unauthenticated: { status: 401, body: 'unauthorized' },
+  Forbidden: { status: 403, body: 'forbidden' },
+  Unavailable: { status: 503, body: 'cannot check access now' },
+};
+
+export function metricsRoutes(metrics: ListenerDeps['metrics'], authorize?: MetricsAuthorizer): Record<string, Route> {
+  const serve: Route = (_req, res) => {
+    metrics().then(
+      (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+      () => res.writeHead(500).end('metrics failed'),
+    );
+  };
   return {
     '/metrics': (req, res) => {
-      if (token && !bearerTokenMatches(req.headers.authorization, token())) {
-        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('unauthorized');
-        return;
-      }
-      metrics().then(
-        (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
-        () => res.writeHead(500).end('metrics failed'),
-      );
+      if (!authorize) { serve(req, res); return; }
+      authorize(req.headers.authorization).then((access) => {
+        if (access === 'Allowed') { serve(req, res); return; }
+        const r = REFUSED[access];
+        res.writeHead(r.status, { 'content-type': 'text/plain', ...(r.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) }).end(r.body);
+      }, () => res.writeHead(503, { 'content-type': 'text/plain' }).end(REFUSED.Unavailable.body));
     },
   };
+}
+
+function metricsAuthorizerFor(metrics: NonNullable<OperatorConfig['listeners']['metrics']>, deps: ListenerDeps): MetricsAuthorizer | undefined {
+  if (metrics.auth === 'token') return fileTokenAuthorizer(fileTokenReader(metrics.tokenFile, deps.clock));
+  if (metrics.auth === 'kubernetes') {
+    if (!deps.metricsAuthorizer) throw new Error('METRICS_AUTH=kubernetes without an access reviewer');
+    return deps.metricsAuthorizer;
+  }
+  return undefined;
 }
 
 /** Starts the configured listeners; returns the servers started, by name. */
@@ -77,7 +99,8 @@ export async function startListeners(config: OperatorConfig, deps: ListenerDeps)
     if (probes) await start('probes', probes, probeRoutes(() => deps.ready()));
     else deps.log.info('probe listener disabled (PROBE_PORT unset)');
     if (metrics) {
-      await start('metrics', metrics, metricsRoutes(() => deps.metrics(), metrics.tokenFile ? fileTokenReader(metrics.tokenFile, deps.clock) : undefined));
+      await start('metrics', metrics, metricsRoutes(() => deps.metrics(), metricsAuthorizerFor(metrics, deps)));
+      deps.log.info('metrics access', { auth: metrics.auth });
     } else deps.log.info('metrics listener disabled (METRICS_PORT unset)');
     if (alertmanager && config.alertmanagerTokenFile && deps.intakeRoutes) await start('alertmanager', alertmanager, deps.intakeRoutes);
     else if (alertmanager) deps.log.warn('alertmanager intake disabled: ALERTMANAGER_PORT is set but ALERTMANAGER_TOKEN_FILE is not');

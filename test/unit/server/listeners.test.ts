@@ -131,7 +131,11 @@ describe('config: listeners, limits, protected namespaces', () => {
       ROLLBACK_ALLOW_UNVERIFIED: 'true', PROTECTED_NAMESPACES: 'kube-*, ops',
     });
     expect(c.listeners.probes).to.deep.equal({ host: '0.0.0.0', port: 8081 });
-    expect(c.listeners.metrics).to.deep.equal({ host: '127.0.0.1', port: 8443, tokenFile: undefined });
+    expect(c.listeners.metrics).to.deep.equal({ host: '127.0.0.1', port: 8443, auth: 'none' });
+    expect(loadConfig({ METRICS_PORT: '8443', METRICS_TOKEN_FILE: '/t' }).listeners.metrics).to.deep.include({ tokenFile: '/t', auth: 'token' });
+    expect(loadConfig({ METRICS_PORT: '8443', METRICS_AUTH: 'kubernetes' }).listeners.metrics).to.deep.include({ auth: 'kubernetes' });
+    expect(() => loadConfig({ METRICS_PORT: '8443', METRICS_AUTH: 'token' })).to.throw(/invalid METRICS_AUTH: token needs METRICS_TOKEN_FILE/);
+    expect(() => loadConfig({ METRICS_PORT: '8443', METRICS_AUTH: 'open' })).to.throw(/METRICS_AUTH/);
     expect(c.listeners.alertmanager).to.deep.equal({ host: '0.0.0.0', port: 9095 });
     expect(c.intakeLimits).to.deep.equal({ senderPerMinute: 10, senderBurst: 2, incidentsPerMinute: 5 });
     expect(c.rollbackAllowUnverified).to.equal(true);
