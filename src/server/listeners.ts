@@ -100,7 +100,7 @@ export async function startListeners(config: OperatorConfig, deps: ListenerDeps)
     else deps.log.info('probe listener disabled (PROBE_PORT unset)');
     if (metrics) {
       await start('metrics', metrics, metricsRoutes(() => deps.metrics(), metricsAuthorizerFor(metrics, deps)));
-      deps.log.info('metrics access', { auth: metrics.auth });
+      deps.log.info('metrics access', { mode: metrics.auth });
     } else deps.log.info('metrics listener disabled (METRICS_PORT unset)');
     if (alertmanager && config.alertmanagerTokenFile && deps.intakeRoutes) await start('alertmanager', alertmanager, deps.intakeRoutes);
     else if (alertmanager) deps.log.warn('alertmanager intake disabled: ALERTMANAGER_PORT is set but ALERTMANAGER_TOKEN_FILE is not');

@@ -43,9 +43,23 @@ export function ensureCluster(): ClusterHandle {
   const kubeconfig = sh('test/cluster/up.sh');
   handle = { kubeconfig, binDir, startedByUs: !wasRunning };
   kubectlSync(['apply', '-f', join(repoRoot, 'crds')]);
-  kubectlSync(['wait', '--for=condition=Established', '--timeout=60s', 'crd/incidents.runbook.dev']);
+  for (const crd of ['incidents.runbook.dev', 'escalationpolicies.runbook.dev']) waitEstablished(crd);
   kubectlSync(['apply', '-f', join(repoRoot, 'deploy/rbac.yaml')]);
   return handle;
+}
+
+/**
+ * Polls the CRD's Established condition (60 s). Not `kubectl wait`: on a CRD created a moment ago it fails at once
+ * ("status.conditions accessor error: <nil>") instead of waiting for the condition to appear.
+ */
+function waitEstablished(crd: string): void {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = kubectlSync(['get', 'crd', crd, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).trim();
+    if (status === 'True') return;
+    if (Date.now() > deadline) throw new Error(`CRD ${crd} not Established after 60 s (condition: ${status || 'absent'})`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
 }
 
 export function stopClusterIfStartedByUs(): void {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { applyYaml, createTestNamespace, getJson, kubectl, waitFor } from '../../harness/cluster.js';
 import { simulateNamespaceLogs } from '../../harness/simulated-logs.js';
+import { applyStatefulSet, waitForStatefulSetCrashLoop } from '../../harness/statefulsets.js';
 import { startOperatorProcess, type OperatorProcess } from '../../harness/operator-process.js';
 import { ensurePostgres, type PgHarness } from '../../harness/postgres.js';
 import { startReceivers, type Receivers } from '../../harness/receivers.js';
@@ -121,6 +122,9 @@ describe('privacy: no PHI canary leaves the process (operator process, end to en
     await simulateNamespaceLogs(ns, LOG_LINES, LOG_LINES);
     await applyDeployment({ name: 'api', namespace: ns, image: 'example.test/patient-portal-api:2', replicas: 2, crashLoop: true });
     await waitForCrashLoop(ns, 'api', { minRestarts: 1, timeoutMs: 60_000 });
+    // A StatefulSet target too (issue 15): its pods' logs (the same planted lines) go through the same redaction.
+    await applyStatefulSet({ name: 'ledger', namespace: ns, image: 'example.test/patient-ledger:2', replicas: 1, crashLoop: true });
+    await waitForStatefulSetCrashLoop(ns, 'ledger', 'example.test/patient-ledger:2');
 
     // A session whose application_name and SQL literals carry canaries, running long enough to be listed.
     session = new pg.Client({ ...pgh.clientConfig('appUser'), application_name: SQL.application });
@@ -150,6 +154,13 @@ describe('privacy: no PHI canary leaves the process (operator process, end to en
         summary: `API 5xx for patient ${SPEC.name}, DOB ${SPEC.dob}`,
         description: `Reported from 12 ${SPEC.street}, phone ${SPEC.phone}`,
         database: { secretRef: { name: 'db' } },
+      },
+    }));
+    await applyYaml(JSON.stringify({
+      apiVersion: 'runbook.dev/v1alpha1', kind: 'Incident', metadata: { name: 'ledger-down', namespace: ns },
+      spec: {
+        severity: 'P1', runbook: 'APIOutage', target: { kind: 'StatefulSet', name: 'ledger' }, rollback: { policy: 'Disabled' },
+        summary: `ledger down for patient ${SPEC.name}`, description: `phone ${SPEC.phone}`,
       },
     }));
     await applyYaml(JSON.stringify({
@@ -199,15 +210,18 @@ describe('privacy: no PHI canary leaves the process (operator process, end to en
     }, 90_000, 1000);
     const manual = await diagnosed('portal-down', () => true);
     const slow = await diagnosed('db-slow', (d) => (d.database?.load?.longRunningQueries ?? []).length > 0);
-    // Still useful: what failed is readable.
-    const signatures: string[] = manual.status.diagnosis.logs.signatures.map((s: Json) => s.signature);
-    expect(signatures.join('\n')).to.include('ECONNREFUSED <ip>:<port> while loading patient <name>');
+    const ledger = await diagnosed('ledger-down', (d) => (d.logs?.signatures ?? []).length > 0);
+    // Still useful: what failed is readable (from the Deployment's pods and from the StatefulSet's).
+    for (const inc of [manual, ledger]) {
+      const signatures: string[] = inc.status.diagnosis.logs.signatures.map((s: Json) => s.signature);
+      expect(signatures.join('\n'), inc.metadata.name).to.include('ECONNREFUSED <ip>:<port> while loading patient <name>');
+    }
     expect(JSON.stringify(slow.status.diagnosis.database.load.longRunningQueries)).to.include('pg_sleep(?)');
 
     await waitFor('alert-opened incident', async () => (await getJson<Json>(['get', 'incidents', '-n', ns])).items.some((i: Json) => i.metadata.name === alertIncident), 60_000, 1000);
     await waitFor('every receiver notified about both incidents', async () => {
       const bodies = receivers.all().filter((r) => r.status < 300).map((r) => r.rawBody);
-      return ['portal-down', 'db-slow', alertIncident].every((n) => bodies.some((b) => b.includes(n))) &&
+      return ['portal-down', 'ledger-down', 'db-slow', alertIncident].every((n) => bodies.some((b) => b.includes(n))) &&
         [receivers.slack, receivers.pagerduty, receivers.webhook].every((r) => r.successful().length >= 3);
     }, 90_000, 1000);
     const uid = manual.metadata.uid as string;

@@ -73,7 +73,7 @@ describe('security: /metrics decided by the API server (METRICS_AUTH=kubernetes,
     // Cached decisions answer the same.
     expect([(await scrape(port, scraper)).status, (await scrape(port, nosy)).status]).to.deep.equal([200, 403]);
     const out = op!.output();
-    expect(out).to.include('"auth":"kubernetes"');
+    expect(out).to.include('"mode":"kubernetes"');
     for (const t of [scraper, nosy]) expect(out.includes(t) || out.includes(t.split('.')[2]!)).to.equal(false);
   });
 });
