@@ -9,7 +9,7 @@ import { computeDeadlines, slaState, type DeadlineOptions } from '../decide/sla.
 import { decidePhase, type PhaseDecision } from '../decide/incident-phase.js';
 import { parseTime } from '../decide/time.js';
 import { combineVerdicts } from '../decide/health-signals.js';
-import { detectRollbackReverted } from '../decide/rollback-revert.js';
+import { detectRollbackReverted, detectStatefulSetRollbackReverted } from '../decide/rollback-revert.js';
 import type { TargetSnapshot } from '../ports/target.js';
 import type { Escalator } from '../ports/escalation.js';
 import { condition, note, transition, type ReconcileContext } from './reconcile-context.js';
@@ -151,6 +151,10 @@ export function advancePhase(ctx: ReconcileContext, settings: PhaseSettings): Ph
 
 /** monitor (issue 15): the bad template is back after the rollback — a controller reverted it. */
 function revertedMessage(ctx: ReconcileContext, remediation: RemediationStatus): string | undefined {
+  if (ctx.target?.statefulSet) {
+    const sts = detectStatefulSetRollbackReverted(remediation, ctx.target.statefulSet, ctx.diagnosis?.owner?.message);
+    return sts.reverted ? sts.message : undefined;
+  }
   // A snapshot gathered before the rollback patch (the same reconcile, or a cache not caught up) still shows the
   // bad template: only a Deployment changed after the rollback (a newer generation than the patched one) can be a revert.
   const generation = ctx.target?.deployment?.metadata?.generation;

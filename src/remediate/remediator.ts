@@ -89,7 +89,7 @@ export class RunbookRemediator implements Remediator {
 
     // Resume a recorded intent: did our patch land before a restart?
     if (current.state === 'Intended' && rollbackAlreadyApplied(deployment, uid)) {
-      return done({ ...current, state: 'Succeeded', reason: Reason.RolledBack, completedAt: now.toISOString(), message: `rolled back to revision ${current.toRevision} (confirmed after restart)` });
+      return done({ ...current, state: 'Succeeded', reason: Reason.RolledBack, completedAt: now.toISOString(), message: `rolled back to revision ${current.toRevision} (the patch had landed: confirmed from the Deployment's rolled-back-by record)` });
     }
     const toRevision = ctx.diagnosis.proposal.toRevision ?? current.toRevision;
     if (toRevision === undefined) return done({ state: 'Failed', action: 'Rollback', reason: Reason.NoTargetRevision, message: 'no revision to roll back to' });

@@ -57,7 +57,7 @@ export class StatefulSetRollback {
     const revisions = target.controllerRevisions ?? [];
 
     // Resume a recorded intent whose patch landed before a restart: only the pod restart may be left.
-    if (current.state === 'Intended' && statefulSetRollbackApplied(sts, uid)) return this.restartAndFinish(ctx, sts, current, 'confirmed after restart');
+    if (current.state === 'Intended' && statefulSetRollbackApplied(sts, uid)) return this.restartAndFinish(ctx, sts, current, 'the patch had landed: confirmed from the StatefulSet\'s rolled-back-by record');
 
     const toRevision = ctx.diagnosis.proposal.toRevision ?? current.toRevision;
     if (toRevision === undefined) return done({ state: 'Failed', action: 'Rollback', reason: Reason.NoTargetRevision, message: 'no revision to roll back to' });

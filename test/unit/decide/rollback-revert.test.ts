@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { detectRollbackReverted } from '../../../src/decide/rollback-revert.js';
+import { detectRollbackReverted, detectStatefulSetRollbackReverted } from '../../../src/decide/rollback-revert.js';
+import { sts } from './statefulset-fixtures.js';
 import { decidePhase } from '../../../src/decide/incident-phase.js';
 import type { RemediationStatus } from '../../../src/api/remediation.js';
 import { aDeployment, aReplicaSet, aTemplate } from './rollback-fixtures.js';
@@ -38,5 +39,30 @@ describe('decide/rollback-revert', () => {
       rollbackReverted: 'rollback reverted: evidence',
     });
     expect(d).to.include({ phase: 'Escalated', reason: 'RollbackReverted', message: 'rollback reverted: evidence' });
+  });
+});
+
+describe('decide/rollback-revert: StatefulSets', () => {
+  const stsRecord = (over: Partial<RemediationStatus> = {}): RemediationStatus => ({
+    state: 'Succeeded', action: 'Rollback', fromRevision: 2, toRevision: 1, fromGeneration: 2,
+    statefulSet: { fromControllerRevision: 'db-h2', toControllerRevision: 'db-h1', knownGoodRule: 'Recorded' }, ...over,
+  });
+  const observed = (generation: number, updateRevision: string) => sts({ generation, observed: generation, update: updateRevision });
+  const cases: Array<[string, RemediationStatus | undefined, ReturnType<typeof sts>, boolean]> = [
+    ['the bad ControllerRevision is the update revision again after a later change: reverted', stsRecord(), observed(4, 'db-h2'), true],
+    ['just after the rollback patch (observed = from + 1): the good revision, not reverted', stsRecord(), observed(3, 'db-h1'), false],
+    ['before the controller observed the patch (observed = from): still shows the bad revision, not reverted', stsRecord(), observed(2, 'db-h2'), false],
+    ['a later, different release (a new ControllerRevision): not a revert', stsRecord(), observed(4, 'db-h3'), false],
+    ['a record that did not roll back: nothing to revert', stsRecord({ state: 'Refused' }), observed(4, 'db-h2'), false],
+    ['a Deployment rollback record (no ControllerRevision): not judged here', stsRecord({ statefulSet: undefined }), observed(4, 'db-h2'), false],
+    ['no record', undefined, observed(4, 'db-h2'), false],
+  ];
+  for (const [name, r, s, reverted] of cases) {
+    it(name, () => expect(detectStatefulSetRollbackReverted(r, s).reverted).to.equal(reverted));
+  }
+
+  it('the message names revisions and ControllerRevisions only, and says what to do', () => {
+    const check = detectStatefulSetRollbackReverted(stsRecord(), observed(4, 'db-h2'), 'owned by Argo CD Application shop/db');
+    expect(check.message).to.equal('rollback reverted: after the rollback to revision 1 (ControllerRevision db-h1), StatefulSet db rolls to the bad ControllerRevision db-h2 of revision 2 again (owned by Argo CD Application shop/db); not rolling back again: fix the source of the manifest');
   });
 });
