@@ -88,6 +88,8 @@ export interface SignalsConfig {
   queryTimeoutMs: number;
   /** How often the signal watcher evaluates opted-in Deployments' signals, ms (SIGNAL_INTERVAL_MS, default 10000). */
   intervalMs: number;
+  /** SIGNAL_STATUS_REFRESH_MS: an evaluation with nothing new (same verdicts, same healthy streak) is written at most this often. */
+  refreshMs: number;
   /** Consecutive breaching evaluations before a metric rollback (SIGNAL_CONSECUTIVE_BREACHES, default 3). */
   consecutiveBreaches: number;
   /** Consecutive healthy evaluations before a revision with signals may be recorded last known good (SIGNAL_HEALTHY_EVALUATIONS, default 3). */
@@ -175,6 +177,7 @@ function signalsConfig(env: Env): SignalsConfig {
     prometheusAuthSecret: env.PROMETHEUS_AUTH_SECRET || undefined,
     queryTimeoutMs: int(env, 'SIGNAL_QUERY_TIMEOUT_MS', 3000, 50, 60_000),
     intervalMs: int(env, 'SIGNAL_INTERVAL_MS', 10_000, 100, 3_600_000),
+    refreshMs: int(env, 'SIGNAL_STATUS_REFRESH_MS', 60_000, 100, 3_600_000),
     consecutiveBreaches: int(env, 'SIGNAL_CONSECUTIVE_BREACHES', 3, 1, 100),
     healthyEvaluations: int(env, 'SIGNAL_HEALTHY_EVALUATIONS', 3, 2, 100),
     rolloutWindowSeconds: int(env, 'SIGNAL_ROLLOUT_WINDOW_SECONDS', 900, 1, 7 * 86_400),

@@ -23,6 +23,8 @@ import type { Escalator } from '../ports/escalation.js';
 import type { Remediator } from '../ports/remediation.js';
 import type { EvaluateSignals } from '../ports/signals.js';
 import { combineVerdicts } from '../decide/health-signals.js';
+import { signalsWorthWriting } from '../decide/signals-persistence.js';
+import type { SignalsStatus } from '../api/signals.js';
 import { advancePhase, applyAcknowledgement, openIncident, slaConditions, targetConditions, type PhaseSettings } from './incident-steps.js';
 import { condition, isTerminal, newContext, note, requeueAfter, type ReconcileContext } from './reconcile-context.js';
 import { postmortemStep } from './postmortem-step.js';
@@ -64,6 +66,8 @@ export class IncidentReconciler {
   private readonly written = new Map<string, Incident>();
   /** Per key: since when the target's cache has been seen behind the API server before a diagnosis. */
   private readonly behind = new Map<string, Date>();
+  /** Per key: the latest signals evaluation (status holds the latest one worth writing: decide/signals-persistence.ts). */
+  private readonly signalMemory = new Map<string, { uid: string | undefined; signals: SignalsStatus }>();
 
   constructor(private readonly d: IncidentReconcilerDeps) {}
 
@@ -116,7 +120,7 @@ export class IncidentReconciler {
   private load(key: string): ReconcileContext | undefined {
     const { namespace, name } = splitKey(key);
     const cached = this.d.caches.incidents.get(namespace, name);
-    if (!cached) { this.written.delete(key); this.behind.delete(key); return undefined; }
+    if (!cached) { this.written.delete(key); this.behind.delete(key); this.signalMemory.delete(key); return undefined; }
     const mine = this.written.get(key);
     let incident = cached;
     if (mine && mine.metadata.uid === cached.metadata.uid && Number(mine.metadata.resourceVersion) > Number(cached.metadata.resourceVersion)) incident = mine;
@@ -185,20 +189,27 @@ export class IncidentReconciler {
    * are evaluated afresh at most once per SIGNAL_INTERVAL_MS, and the incident is requeued at that interval.
    */
   private async checkSignals(ctx: ReconcileContext): Promise<void> {
-    if (!this.d.evaluateSignals || isTerminal(ctx.status.phase)) return;
+    if (!this.d.evaluateSignals || isTerminal(ctx.status.phase)) { this.signalMemory.delete(ctx.key); return; }
     const fromDiagnosis = ctx.diagnosis?.signals;
     if (ctx.status.phase === 'Diagnosing' || ctx.status.phase === 'Pending' || ctx.status.phase === 'Remediating') {
       if (fromDiagnosis && !ctx.status.signals) ctx.status.signals = fromDiagnosis;
       return;
     }
     const interval = this.d.config.signals.intervalMs;
-    const last = ctx.status.signals ?? fromDiagnosis;
+    const remembered = this.signalMemory.get(ctx.key);
+    const latest = remembered && remembered.uid === ctx.incident.metadata.uid ? remembered.signals : undefined;
+    const last = latest ?? ctx.status.signals ?? fromDiagnosis;
     const age = last ? ctx.now.getTime() - Date.parse(last.evaluatedAt) : Infinity;
+    let evaluatedAt = last?.evaluatedAt;
     if (!(age < interval)) {
       const next = await this.d.evaluateSignals(ctx.incident, ctx.target?.deployment?.metadata?.annotations, last, ctx.now);
-      ctx.status.signals = next;
-      if (!next) return;
+      if (!next) { ctx.status.signals = next; this.signalMemory.delete(ctx.key); return; }
+      this.signalMemory.set(ctx.key, { uid: ctx.incident.metadata.uid, signals: next });
+      evaluatedAt = next.evaluatedAt;
+      const { refreshMs, consecutiveBreaches } = this.d.config.signals;
+      if (signalsWorthWriting(ctx.status.signals, next, ctx.now, { refreshMs, breachCountCap: consecutiveBreaches })) ctx.status.signals = next;
     }
+    // Status holds the latest evaluation worth writing: the same verdicts and healthy streak as the latest one.
     const s = ctx.status.signals;
     if (!s) return;
     const c = combineVerdicts(s.verdicts);
@@ -207,7 +218,7 @@ export class IncidentReconciler {
       reason: c.allHealthy ? Reason.SignalsHealthy : c.breaching.length > 0 ? Reason.SignalsBreaching : Reason.SignalUnknown,
       message: s.summary,
     });
-    ctx.requeue.push(Math.max(100, interval - Math.max(0, ctx.now.getTime() - Date.parse(s.evaluatedAt))));
+    ctx.requeue.push(Math.max(100, interval - Math.max(0, ctx.now.getTime() - Date.parse(evaluatedAt ?? s.evaluatedAt))));
   }
 
   /** remediate: step the remediator, writing each intent it asks for before it acts. */

@@ -13,6 +13,7 @@ import type { Caches, ReadCache } from '../../../src/ports/caches.js';
 import type { RemediationContext, RemediationStep, Remediator } from '../../../src/ports/remediation.js';
 import type { TargetSnapshot } from '../../../src/ports/target.js';
 import type { Diagnose } from '../../../src/ports/diagnosis.js';
+import type { EvaluateSignals } from '../../../src/ports/signals.js';
 import type { IncidentClient } from '../../../src/kube/incident-client.js';
 import type { EventRecorder } from '../../../src/kube/event-recorder.js';
 import type { Logger } from '../../../src/log.js';
@@ -284,6 +285,46 @@ describe('controllers/incident-reconciler', () => {
       await r.reconcile(key());
       expect(world.liveReads).to.equal(reads);
     });
+  });
+
+  it('signals: an evaluation with nothing new is not written; a verdict change is written at once; values refresh every 60 s', async () => {
+    const world = new World();
+    const clock = new FakeClock(T0);
+    healthyTarget(world);
+    const incident = anIncident();
+    incident.spec.runbook = 'CrashLoop';
+    world.incidents = [incident];
+    let calls = 0;
+    let verdict: 'Healthy' | 'Breaching' = 'Healthy';
+    const evaluateSignals: EvaluateSignals = async (_i, _a, previous, now) => {
+      calls++;
+      const v = { name: 'error-ratio', source: 'Prometheus' as const, verdict, value: verdict === 'Healthy' ? 0.01 + calls / 1000 : 0.4, threshold: 0.05, comparison: '>' as const, consecutiveBreaches: verdict === 'Breaching' ? (previous?.verdicts[0]?.consecutiveBreaches ?? 0) + 1 : 0 };
+      return { evaluatedAt: now.toISOString(), source: 'Incident', verdicts: [v], summary: `error-ratio ${v.value}`, ...(verdict === 'Healthy' ? { healthySince: previous?.healthySince ?? now.toISOString() } : {}) };
+    };
+    const config = loadConfig({ MONITOR_WINDOW_SECONDS: '600' });
+    const events: EventRecorder = { record: async () => {} };
+    const r = new IncidentReconciler({
+      clock, config, log: silent, caches: world.caches(), incidents: world.client(), events, evaluateSignals,
+      diagnose: diagnosisFor({ action: 'None', reason: 'PodsHealthy', message: 'healthy' }), remediator: new IntentThenSucceed(), targetVersion: liveVersionOf(world, true),
+    });
+    await r.reconcile(key()); // diagnosed, monitoring: signals are evaluated from the next reconcile on
+    clock.set(T0 + 10_000);
+    await r.reconcile(key());
+    expect(world.incidents[0]!.status!.signals?.verdicts[0]?.verdict).to.equal('Healthy');
+    const written = world.writes.length;
+    for (const t of [20_000, 30_000, 40_000, 50_000, 60_000]) { clock.set(T0 + t); await r.reconcile(key()); }
+    expect(calls, 'evaluated every 10 s').to.equal(6);
+    expect(world.writes.length, 'same verdict, moving value: no status write').to.equal(written);
+    clock.set(T0 + 70_000);
+    await r.reconcile(key());
+    expect(world.writes.length, 'refreshed after 60 s').to.equal(written + 1);
+    expect(world.incidents[0]!.status!.signals?.evaluatedAt).to.equal(new Date(T0 + 70_000).toISOString());
+    verdict = 'Breaching';
+    clock.set(T0 + 80_000);
+    await r.reconcile(key());
+    expect(world.writes.length, 'a breach is written at once').to.equal(written + 2);
+    expect(world.incidents[0]!.status!.signals?.verdicts[0]).to.include({ verdict: 'Breaching', consecutiveBreaches: 1 });
+    expect(world.incidents[0]!.status!.conditions?.find((c) => c.type === 'SignalsHealthy')?.status).to.equal('False');
   });
 
   it('a person acknowledging stops the acknowledge clock', async () => {
