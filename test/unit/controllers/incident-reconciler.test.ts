@@ -125,18 +125,24 @@ function reconciler(world: World, clock: FakeClock, opts: { proposal?: Proposal;
   });
 }
 
+/** A healthy target and a CrashLoop Incident about it (pod health is its symptom: it may resolve by itself). */
+function crashLoopWorld(): { world: World; clock: FakeClock } {
+  const world = new World();
+  const clock = new FakeClock(T0);
+  healthyTarget(world);
+  const incident = anIncident();
+  incident.spec.runbook = 'CrashLoop';
+  world.incidents = [incident];
+  return { world, clock };
+}
+
 const key = (name = 'api-5xx') => `${NS}/${name}`;
 const reasons = (s: IncidentStatus | undefined) => (s?.timeline ?? []).map((t) => t.reason);
 
 describe('controllers/incident-reconciler', () => {
   it('a healthy target: open → diagnose → monitor, then resolved after the window', async () => {
-    const world = new World();
-    const clock = new FakeClock(T0);
-    healthyTarget(world);
     // A crash-loop incident: pod health is its symptom (an APIOutage needs a health signal to resolve by itself).
-    const incident = anIncident();
-    incident.spec.runbook = 'CrashLoop';
-    world.incidents = [incident];
+    const { world, clock } = crashLoopWorld();
     const r = reconciler(world, clock);
     await r.reconcile(key());
     const first = world.incidents[0]!.status!;
@@ -229,14 +235,9 @@ describe('controllers/incident-reconciler', () => {
       };
     }
     function laggingWorld(): { world: World; clock: FakeClock; seen: string[]; r: IncidentReconciler } {
-      const world = new World();
-      const clock = new FakeClock(T0);
-      healthyTarget(world);
+      const { world, clock } = crashLoopWorld();
       cacheVersion(world, '41');
       world.liveVersion = '42';
-      const incident = anIncident();
-      incident.spec.runbook = 'CrashLoop';
-      world.incidents = [incident];
       const seen: string[] = [];
       return { world, clock, seen, r: reconciler(world, clock, { diagnose: countingDiagnosis(seen) }) };
     }
@@ -270,12 +271,7 @@ describe('controllers/incident-reconciler', () => {
     });
 
     it('once diagnosed, monitoring decides from the cache: no live read per reconcile', async () => {
-      const world = new World();
-      const clock = new FakeClock(T0);
-      healthyTarget(world);
-      const incident = anIncident();
-      incident.spec.runbook = 'CrashLoop';
-      world.incidents = [incident];
+      const { world, clock } = crashLoopWorld();
       const r = reconciler(world, clock);
       await r.reconcile(key());
       expect(world.incidents[0]!.status!.phase).to.equal('Monitoring');
@@ -288,12 +284,7 @@ describe('controllers/incident-reconciler', () => {
   });
 
   it('signals: an evaluation with nothing new is not written; a verdict change is written at once; values refresh every 60 s', async () => {
-    const world = new World();
-    const clock = new FakeClock(T0);
-    healthyTarget(world);
-    const incident = anIncident();
-    incident.spec.runbook = 'CrashLoop';
-    world.incidents = [incident];
+    const { world, clock } = crashLoopWorld();
     let calls = 0;
     let verdict: 'Healthy' | 'Breaching' = 'Healthy';
     const evaluateSignals: EvaluateSignals = async (_i, _a, previous, now) => {
