@@ -72,10 +72,14 @@ function digest(value: string): Buffer {
 }
 
 /** Constant-time bearer token check (both sides hashed so lengths never leak through timing). */
+/** The token of an `Authorization: Bearer <token>` header (one token, no spaces), else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer[ \t]+(\S{1,16384})[ \t]*$/iu.exec(header ?? '')?.[1];
+}
+
 export function bearerTokenMatches(header: string | undefined, expected: string | undefined): boolean {
   if (!expected) return false;
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/iu.exec(header ?? '');
-  const given = match?.[1] ?? '';
+  const given = bearerToken(header) ?? '';
   const ok = timingSafeEqual(digest(given), digest(expected));
   return ok && given.length > 0;
 }

@@ -8,7 +8,7 @@
  * token), bounded in size. An API server that cannot be asked answers 503: never open, never cached.
  */
 import { createHash } from 'node:crypto';
-import { bearerTokenMatches } from '../intake/alertmanager-http.js';
+import { bearerToken, bearerTokenMatches } from '../intake/alertmanager-http.js';
 import type { Clock } from '../runtime/clock.js';
 
 export type MetricsAccess = 'Allowed' | 'Unauthenticated' | 'Forbidden' | 'Unavailable';
@@ -30,11 +30,7 @@ export const METRICS_PATH = '/metrics';
 const DEFAULT_TTL_MS = 60_000;
 const DEFAULT_MAX_ENTRIES = 1024;
 
-/** The bearer token of an `Authorization: Bearer <token>` header, else undefined. */
-export function bearerToken(header: string | undefined): string | undefined {
-  const m = /^Bearer[ \t]+(\S{1,16384})[ \t]*$/iu.exec(header ?? '');
-  return m?.[1];
-}
+export { bearerToken } from '../intake/alertmanager-http.js';
 
 /** One shared token from a file (re-read by the reader given). */
 export function fileTokenAuthorizer(expected: () => string | undefined): MetricsAuthorizer {
