@@ -6,8 +6,6 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { OperatorConfig } from '../config.js';
-import { isOptedIn } from '../decide/crashloop-detect.js';
-import { REMEDIATION_ENABLED, REMEDIATION_LABEL } from '../decide/remediation-consent.js';
 import { assessHealthyRevision, LAST_KNOWN_GOOD_ANNOTATION } from '../decide/rollout-history.js';
 import { ownedReplicaSets } from '../decide/replica-sets.js';
 import { mergePatch } from '../kube/clients.js';
@@ -16,11 +14,11 @@ import type { Clock } from '../runtime/clock.js';
 import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
 import type { Caches } from '../ports/caches.js';
 import { isDeploymentHealthy, replicaSetsOf } from './target-snapshot.js';
-import { openIncidentFor } from './crashloop-detector.js';
+import { HealthyWindows, recordingWanted } from './known-good-recording.js';
 
 export class HealthyRevisionRecorder {
   /** When each Deployment (uid + generation) was first seen healthy; a restart conservatively restarts the window. */
-  private readonly healthySince = new Map<string, { key: string; since: Date }>();
+  private readonly windows = new HealthyWindows();
 
   /**
    * signalsHealthy (issue 14): false while the Deployment's health signals are not all Healthy for its current
@@ -31,20 +29,12 @@ export class HealthyRevisionRecorder {
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
     const deployment = this.d.caches.deployments.get(namespace, name);
-    if (!deployment) { this.healthySince.delete(key); return; }
-    const nsLabels = this.d.caches.namespaces.get(undefined, namespace)?.metadata?.labels;
-    const relevant = isOptedIn(deployment.metadata?.labels, nsLabels, { label: this.d.config.autoRollbackLabel, value: this.d.config.autoRollbackValue })
-      || isOptedIn(deployment.metadata?.labels, nsLabels, { label: REMEDIATION_LABEL, value: REMEDIATION_ENABLED })
-      || !!openIncidentFor(this.d.caches, namespace, name);
-    if (!relevant) { this.healthySince.delete(key); return; }
+    if (!deployment || !recordingWanted(this.d.caches, this.d.config, namespace, name, 'Deployment', deployment.metadata?.labels) || !isDeploymentHealthy(deployment)) { this.windows.forget(key); return; }
+    if (this.d.signalsHealthy?.(namespace, name) === false) { this.windows.forget(key); return { requeueAfterMs: Math.max(100, this.d.config.signals.intervalMs) }; }
     const now = this.d.clock.now();
-    const stateKey = `${deployment.metadata?.uid}/${deployment.metadata?.generation}/${deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']}`;
-    if (!isDeploymentHealthy(deployment)) { this.healthySince.delete(key); return; }
-    if (this.d.signalsHealthy?.(namespace, name) === false) { this.healthySince.delete(key); return { requeueAfterMs: Math.max(100, this.d.config.signals.intervalMs) }; }
-    let seen = this.healthySince.get(key);
-    if (!seen || seen.key !== stateKey) { seen = { key: stateKey, since: now }; this.healthySince.set(key, seen); }
+    const since = this.windows.since(key, `${deployment.metadata?.uid}/${deployment.metadata?.generation}/${deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']}`, now);
     const replicaSets = ownedReplicaSets(deployment, replicaSetsOf(this.d.caches, namespace, name)).map((o) => o.replicaSet);
-    const assessment = assessHealthyRevision(deployment, replicaSets, now, this.d.config.healthyStableWindowSeconds, seen.since);
+    const assessment = assessHealthyRevision(deployment, replicaSets, now, this.d.config.healthyStableWindowSeconds, since);
     if (assessment.annotationValue) {
       await this.d.apps.patchNamespacedDeployment({
         name, namespace,

@@ -5,8 +5,6 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { OperatorConfig } from '../config.js';
-import { isOptedIn } from '../decide/crashloop-detect.js';
-import { REMEDIATION_ENABLED, REMEDIATION_LABEL } from '../decide/remediation-consent.js';
 import { LAST_KNOWN_GOOD_ANNOTATION } from '../decide/rollout-history.js';
 import { isStatefulSetHealthy } from '../decide/statefulset-history.js';
 import { assessStatefulSetKnownGood } from '../decide/statefulset-known-good.js';
@@ -15,10 +13,11 @@ import type { Logger } from '../log.js';
 import type { Caches } from '../ports/caches.js';
 import type { Clock } from '../runtime/clock.js';
 import { splitKey, type ReconcileResult } from '../runtime/work-queue.js';
+import { HealthyWindows, recordingWanted } from './known-good-recording.js';
 
 export class StatefulSetRevisionRecorder {
   /** When each StatefulSet (uid + generation + update revision) was first seen healthy; a restart restarts the window. */
-  private readonly healthySince = new Map<string, { key: string; since: Date }>();
+  private readonly windows = new HealthyWindows();
 
   constructor(private readonly d: { caches: Caches; apps: k8s.AppsV1Api; config: OperatorConfig; log: Logger; clock: Clock }) {}
 
@@ -26,18 +25,11 @@ export class StatefulSetRevisionRecorder {
     const { namespace, name } = splitKey(key);
     const { caches, config } = this.d;
     const sts = caches.statefulSets?.get(namespace, name);
-    if (!sts) { this.healthySince.delete(key); return; }
-    const nsLabels = caches.namespaces.get(undefined, namespace)?.metadata?.labels;
-    const relevant = isOptedIn(sts.metadata?.labels, nsLabels, { label: config.autoRollbackLabel, value: config.autoRollbackValue })
-      || isOptedIn(sts.metadata?.labels, nsLabels, { label: REMEDIATION_LABEL, value: REMEDIATION_ENABLED })
-      || caches.incidents.list(namespace).some((i) => i.spec.target?.kind === 'StatefulSet' && i.spec.target.name === name && i.status?.phase !== 'Resolved' && i.status?.phase !== 'Failed');
-    if (!relevant || !isStatefulSetHealthy(sts)) { this.healthySince.delete(key); return; }
+    if (!sts || !recordingWanted(caches, config, namespace, name, 'StatefulSet', sts.metadata?.labels) || !isStatefulSetHealthy(sts)) { this.windows.forget(key); return; }
     const now = this.d.clock.now();
-    const stateKey = `${sts.metadata?.uid}/${sts.metadata?.generation}/${sts.status?.updateRevision}`;
-    let seen = this.healthySince.get(key);
-    if (!seen || seen.key !== stateKey) { seen = { key: stateKey, since: now }; this.healthySince.set(key, seen); }
+    const since = this.windows.since(key, `${sts.metadata?.uid}/${sts.metadata?.generation}/${sts.status?.updateRevision}`, now);
     const crs = caches.controllerRevisions;
-    const assessment = assessStatefulSetKnownGood(sts, crs ? crs.byOwner?.(namespace, name) ?? crs.list(namespace) : [], now, config.healthyStableWindowSeconds, seen.since);
+    const assessment = assessStatefulSetKnownGood(sts, crs ? crs.byOwner?.(namespace, name) ?? crs.list(namespace) : [], now, config.healthyStableWindowSeconds, since);
     if (assessment.annotationValue) {
       await this.d.apps.patchNamespacedStatefulSet({
         name, namespace,
