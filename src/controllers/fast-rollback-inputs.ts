@@ -17,7 +17,7 @@ import { ownsNamespace } from '../decide/shard.js';
 import { detectWorkloadOwner } from '../decide/workload-owner.js';
 import type { Caches } from '../ports/caches.js';
 import { neighbourEvidence } from './neighbour-evidence.js';
-import { otherCrashLoopingDeployments, otherCrashLoopingStatefulSets, podsOf } from './target-snapshot.js';
+import { crashLoopingNeighbours, podsOf } from './target-snapshot.js';
 
 type Detected = Extract<CrashLoopDecision, { open: true }>;
 
@@ -51,7 +51,8 @@ export function fastRollbackInputs(a: FastInputsArgs): FastRollbackInput {
   const name = deployment.metadata?.name ?? '';
   const nsObject = caches.namespaces.get(undefined, namespace);
   const pods = podsOf(caches, namespace, new Set(a.replicaSets.map((r) => r.metadata?.name ?? '')));
-  const others = otherCrashLoopingDeployments(caches, namespace, name, config.crashLoopRestartThreshold);
+  const crashing = crashLoopingNeighbours(caches, namespace, { kind: 'Deployment', name }, config.crashLoopRestartThreshold);
+  const others = crashing.deployments;
   return {
     // A slow-path failpoint is armed: the slow path must be the one that runs.
     enabled: config.rollbackFastPath && config.failpoint !== 'exit-after-rollback-intent',
@@ -75,7 +76,7 @@ export function fastRollbackInputs(a: FastInputsArgs): FastRollbackInput {
     rateLimit: config.rollbackRateLimit,
     history: diagnoseRolloutHistory(deployment, a.replicaSets),
     podHealth: summarisePodHealth(deployment, a.replicaSets, pods, config.crashLoopRestartThreshold),
-    neighbours: neighbourEvidence(caches, namespace, others, config.crashLoopRestartThreshold, otherCrashLoopingStatefulSets(caches, namespace, undefined, config.crashLoopRestartThreshold)),
+    neighbours: neighbourEvidence(caches, namespace, others, config.crashLoopRestartThreshold, crashing.statefulSets),
     budget: a.budget,
   };
 }

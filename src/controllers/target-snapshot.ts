@@ -53,30 +53,33 @@ export function isDeploymentHealthy(d: KubeDeployment): boolean {
     && (s.replicas ?? 0) === desired;
 }
 
-/** Other StatefulSets of the namespace whose pods (owned by the StatefulSet directly) crash-loop. */
-export function otherCrashLoopingStatefulSets(caches: Caches, namespace: string, except: string | undefined, restartThreshold: number): string[] {
-  if (!caches.statefulSets) return [];
-  const out = new Set<string>();
-  for (const p of caches.pods.list(namespace)) {
-    if (!isCrashLooping(p, restartThreshold)) continue;
-    for (const o of p.metadata?.ownerReferences ?? []) if (o.kind === 'StatefulSet' && o.controller && o.name && o.name !== except) out.add(o.name);
-  }
-  return [...out].sort();
-}
+/** The crash-looping workloads of a namespace other than the target (the "shared cause" neighbours), by kind. */
+export interface CrashLoopingNeighbours { deployments: string[]; statefulSets: string[] }
 
-/** Other Deployments of the namespace whose pods crash-loop (the "shared cause" signal). */
-export function otherCrashLoopingDeployments(caches: Caches, namespace: string, except: string, restartThreshold: number): string[] {
+/**
+ * One pass over the namespace's pods: crash-looping pods owned by a ReplicaSet name their Deployment, those owned by
+ * a StatefulSet directly name it. `except` is the target (left out of its own kind only).
+ */
+export function crashLoopingNeighbours(
+  caches: Caches, namespace: string, except: { kind: 'Deployment' | 'StatefulSet'; name: string } | undefined, restartThreshold: number,
+): CrashLoopingNeighbours {
   const crashingRs = new Set<string>();
+  const statefulSets = new Set<string>();
   for (const p of caches.pods.list(namespace)) {
     if (!isCrashLooping(p, restartThreshold)) continue;
-    for (const o of p.metadata?.ownerReferences ?? []) if (o.kind === 'ReplicaSet' && o.controller) crashingRs.add(o.name ?? "");
+    for (const o of p.metadata?.ownerReferences ?? []) {
+      if (!o.controller || !o.name) continue;
+      if (o.kind === 'ReplicaSet') crashingRs.add(o.name);
+      else if (o.kind === 'StatefulSet' && caches.statefulSets && !(except?.kind === 'StatefulSet' && except.name === o.name)) statefulSets.add(o.name);
+    }
   }
-  if (crashingRs.size === 0) return [];
-  const out = new Set<string>();
-  for (const rs of caches.replicaSets.list(namespace)) {
-    if (!crashingRs.has(rs.metadata?.name ?? '')) continue;
-    const owner = (rs.metadata?.ownerReferences ?? []).find((o) => o.kind === 'Deployment' && o.controller);
-    if (owner?.name && owner.name !== except) out.add(owner.name);
+  const deployments = new Set<string>();
+  if (crashingRs.size > 0) {
+    for (const rs of caches.replicaSets.list(namespace)) {
+      if (!crashingRs.has(rs.metadata?.name ?? '')) continue;
+      const owner = (rs.metadata?.ownerReferences ?? []).find((o) => o.kind === 'Deployment' && o.controller);
+      if (owner?.name && !(except?.kind === 'Deployment' && except.name === owner.name)) deployments.add(owner.name);
+    }
   }
-  return [...out].sort();
+  return { deployments: [...deployments].sort(), statefulSets: [...statefulSets].sort() };
 }

@@ -9,8 +9,9 @@ import type { KubePod } from '../../../src/decide/kube-types.js';
 import type { KubeControllerRevision, KubeStatefulSet } from '../../../src/decide/statefulset-rollback.js';
 import type { Caches, ReadCache } from '../../../src/ports/caches.js';
 import { neighbourEvidence } from '../../../src/controllers/neighbour-evidence.js';
-import { otherCrashLoopingStatefulSets } from '../../../src/controllers/target-snapshot.js';
+import { crashLoopingNeighbours } from '../../../src/controllers/target-snapshot.js';
 import { cr, pod, sts } from '../decide/statefulset-fixtures.js';
+import { aDeployment, aPod, aReplicaSet, aTemplate, NS } from '../decide/rollback-fixtures.js';
 
 function cache<T extends { metadata?: { namespace?: string; name?: string } }>(items: T[]): ReadCache<T> {
   return {
@@ -42,10 +43,25 @@ describe('controllers/neighbour-evidence: StatefulSet neighbours', () => {
     expect(neighbourEvidence(caches, 'shop', [], 3, ['db'])).to.deep.equal({ olderRevisionsFailing: [], newestRevisionOnly: ['statefulset/db'] });
   });
 
-  it('otherCrashLoopingStatefulSets: crash-looping StatefulSets of the namespace, the target left out', () => {
+  it('crashLoopingNeighbours: crash-looping StatefulSets of the namespace, the target left out of its own kind only', () => {
     const caches = world([sts()], [pod(0, 'db-h1', 'crashloop'), pod(1, 'db-h2', 'ready'), pod(0, 'db-h1', 'crashloop', 'cache'), pod(0, 'x', 'ready', 'quiet')]);
-    expect(otherCrashLoopingStatefulSets(caches, 'shop', undefined, 3)).to.deep.equal(['cache', 'db']);
-    expect(otherCrashLoopingStatefulSets(caches, 'shop', 'db', 3)).to.deep.equal(['cache']);
-    expect(otherCrashLoopingStatefulSets(caches, 'other-ns', undefined, 3)).to.deep.equal([]);
+    expect(crashLoopingNeighbours(caches, 'shop', undefined, 3)).to.deep.equal({ deployments: [], statefulSets: ['cache', 'db'] });
+    expect(crashLoopingNeighbours(caches, 'shop', { kind: 'StatefulSet', name: 'db' }, 3).statefulSets).to.deep.equal(['cache']);
+    expect(crashLoopingNeighbours(caches, 'shop', { kind: 'Deployment', name: 'db' }, 3).statefulSets).to.deep.equal(['cache', 'db']);
+    expect(crashLoopingNeighbours(caches, 'other-ns', undefined, 3)).to.deep.equal({ deployments: [], statefulSets: [] });
+  });
+
+  it('crashLoopingNeighbours: crash-looping Deployments by their ReplicaSets, the target left out, in the same pass', () => {
+    const web = aDeployment({ name: 'web', uid: 'uid-web', revision: 2 });
+    const api = aDeployment({ name: 'api', uid: 'uid-api', revision: 3 });
+    const webRs = aReplicaSet(2, aTemplate(), { deployment: web });
+    const apiRs = aReplicaSet(3, aTemplate(), { deployment: api });
+    const caches: Caches = {
+      incidents: cache([]), namespaces: cache([]), policies: cache([]), statefulSets: cache([]), controllerRevisions: cache([]),
+      deployments: cache([web, api]), replicaSets: cache([webRs, apiRs]),
+      pods: cache([aPod(webRs, { waiting: 'CrashLoopBackOff', restarts: 5 }), aPod(apiRs, { waiting: 'CrashLoopBackOff', restarts: 5 })]),
+    };
+    expect(crashLoopingNeighbours(caches, NS, { kind: 'Deployment', name: 'api' }, 3)).to.deep.equal({ deployments: ['web'], statefulSets: [] });
+    expect(crashLoopingNeighbours(caches, NS, { kind: 'StatefulSet', name: 'api' }, 3).deployments).to.deep.equal(['api', 'web']);
   });
 });
