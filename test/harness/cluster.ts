@@ -55,7 +55,9 @@ export function ensureCluster(): ClusterHandle {
 function waitEstablished(crd: string): void {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const status = kubectlSync(['get', 'crd', crd, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).trim();
+    // JSON, not a jsonpath filter: kubectl fails a filter over absent conditions instead of printing nothing.
+    const conditions = (JSON.parse(kubectlSync(['get', 'crd', crd, '-o', 'json'])) as { status?: { conditions?: { type: string; status: string }[] | null } }).status?.conditions ?? [];
+    const status = conditions.find((c) => c.type === 'Established')?.status ?? '';
     if (status === 'True') return;
     if (Date.now() > deadline) throw new Error(`CRD ${crd} not Established after 60 s (condition: ${status || 'absent'})`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
